@@ -1,0 +1,43 @@
+// Time sources behind an interface, so that tests drive time instead of sleeping.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace alur {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Wall-clock time, for calendar schedules and for the dates written into files.
+  virtual std::chrono::system_clock::time_point now() const = 0;
+  // Monotonic time, for timeouts and backoff.
+  virtual std::chrono::steady_clock::time_point steadyNow() const = 0;
+};
+
+class SystemClock : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
+  std::chrono::steady_clock::time_point steadyNow() const override {
+    return std::chrono::steady_clock::now();
+  }
+};
+
+// Formats a time as ISO 8601 UTC with seconds, e.g. "2026-12-04T16:05:50Z".
+std::string formatUtc(std::chrono::system_clock::time_point time);
+
+// Parses the output of formatUtc; returns the epoch for text it cannot read.
+std::chrono::system_clock::time_point parseUtc(const std::string& text);
+
+// Calendar date of `time` in the machine's local time zone.
+struct LocalDate {
+  int year = 0;
+  int month = 0;
+  int day = 0;
+};
+LocalDate localDate(std::chrono::system_clock::time_point time);
+
+}  // namespace alur

@@ -1,0 +1,196 @@
+#include "common/text.h"
+
+#include <array>
+#include <cstdint>
+
+namespace alur {
+
+std::string trim(std::string_view text) {
+  auto is_space = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && is_space(text[begin])) {
+    ++begin;
+  }
+  while (end > begin && is_space(text[end - 1])) {
+    --end;
+  }
+  // U+00A0 (C2 A0) and U+202F (E2 80 AF) are spaces in French exports too.
+  std::string out(text.substr(begin, end - begin));
+  for (bool changed = true; changed;) {
+    changed = false;
+    if (out.rfind("\xC2\xA0", 0) == 0) {
+      out.erase(0, 2);
+      changed = true;
+    } else if (out.rfind("\xE2\x80\xAF", 0) == 0) {
+      out.erase(0, 3);
+      changed = true;
+    } else if (out.size() >= 2 && out.compare(out.size() - 2, 2, "\xC2\xA0") == 0) {
+      out.erase(out.size() - 2);
+      changed = true;
+    } else if (out.size() >= 3 && out.compare(out.size() - 3, 3, "\xE2\x80\xAF") == 0) {
+      out.erase(out.size() - 3);
+      changed = true;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto pos = text.find(separator, start);
+    if (pos == std::string_view::npos) {
+      parts.emplace_back(text.substr(start));
+      return parts;
+    }
+    parts.emplace_back(text.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+std::string toUpperAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
+  }
+  return out;
+}
+
+std::string toLowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Decodes one UTF-8 sequence at `pos` and advances past it; returns U+FFFD for a malformed one.
+char32_t decodeAt(std::string_view text, std::size_t& pos) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(pos);
+  int extra = 0;
+  if (lead >= 0x80) {
+    extra = (lead >> 5) == 0x6 ? 1 : (lead >> 4) == 0xE ? 2 : (lead >> 3) == 0x1E ? 3 : -1;
+  }
+  if (extra == 0) {
+    ++pos;
+    return lead;
+  }
+  if (extra < 0 || pos + extra >= text.size()) {
+    ++pos;
+    return 0xFFFD;
+  }
+  char32_t cp = lead & (0x3F >> extra);
+  for (int i = 1; i <= extra; ++i) {
+    if ((byte(pos + i) & 0xC0) != 0x80) {
+      ++pos;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (byte(pos + i) & 0x3F);
+  }
+  pos += extra + 1;
+  return cp;
+}
+
+// Returns the upper-case ASCII letters a Latin-1 or Latin Extended-A letter folds to, or
+// nullptr when the code point is not a letter with a diacritic.
+const char* foldLetter(char32_t cp) {
+  switch (cp) {
+    case U'à': case U'â': case U'ä': case U'á': case U'ã': case U'å':
+    case U'À': case U'Â': case U'Ä': case U'Á': case U'Ã': case U'Å':
+      return "A";
+    case U'ç': case U'Ç':
+      return "C";
+    case U'é': case U'è': case U'ê': case U'ë': case U'É': case U'È': case U'Ê': case U'Ë':
+      return "E";
+    case U'î': case U'ï': case U'í': case U'ì': case U'Î': case U'Ï': case U'Í': case U'Ì':
+      return "I";
+    case U'ô': case U'ö': case U'ó': case U'ò': case U'õ': case U'Ô': case U'Ö': case U'Ó':
+    case U'Ò': case U'Õ':
+      return "O";
+    case U'ù': case U'û': case U'ü': case U'ú': case U'Ù': case U'Û': case U'Ü': case U'Ú':
+      return "U";
+    case U'ÿ': case U'Ÿ': case U'ý': case U'Ý':
+      return "Y";
+    case U'ñ': case U'Ñ':
+      return "N";
+    case U'œ': case U'Œ':
+      return "OE";
+    case U'æ': case U'Æ':
+      return "AE";
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string foldFrench(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    char32_t cp = decodeAt(text, pos);
+    std::string piece;
+    if ((cp >= U'a' && cp <= U'z') || (cp >= U'A' && cp <= U'Z') || (cp >= U'0' && cp <= U'9')) {
+      piece = toUpperAscii(std::string(1, static_cast<char>(cp)));
+    } else if (const char* folded = foldLetter(cp)) {
+      piece = folded;
+    } else {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) {
+      out += ' ';
+      pending_space = false;
+    }
+    out += piece;
+  }
+  return out;
+}
+
+std::size_t utf8Length(std::string_view text) {
+  std::size_t count = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+std::string utf8Truncate(std::string_view text, std::size_t max_code_points) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      if (count == max_code_points) {
+        return std::string(text.substr(0, i));
+      }
+      ++count;
+    }
+  }
+  return std::string(text);
+}
+
+bool isDigits(std::string_view text) {
+  if (text.empty()) {
+    return false;
+  }
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace alur

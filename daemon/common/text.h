@@ -1,0 +1,32 @@
+// String helpers shared by the readers, the validator and the writers. All text is UTF-8.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace alur {
+
+std::string trim(std::string_view text);
+
+// Splits on every occurrence of `separator`; "a;;b" gives three parts.
+std::vector<std::string> split(std::string_view text, char separator);
+
+std::string toUpperAscii(std::string_view text);
+std::string toLowerAscii(std::string_view text);
+
+// Folds French text for comparisons: Latin letters with accents lose them (É → E, Œ → OE),
+// letters become upper case, hyphens, apostrophes and other punctuation become spaces, and
+// runs of spaces collapse to one. "Saint-Étienne" and "ST ETIENNE" fold to different strings;
+// the caller handles abbreviations.
+std::string foldFrench(std::string_view text);
+
+// Number of Unicode code points in valid UTF-8.
+std::size_t utf8Length(std::string_view text);
+
+// Cuts valid UTF-8 to at most `max_code_points` code points, never inside a sequence.
+std::string utf8Truncate(std::string_view text, std::size_t max_code_points);
+
+bool isDigits(std::string_view text);
+
+}  // namespace alur

@@ -1,0 +1,80 @@
+// The service's configuration: an INI file read with Boost.program_options. Every key, its
+// default and its meaning are listed in config/alur-relay.conf.example.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "batch/official_file.h"
+#include "common/status.h"
+#include "transport/transport.h"
+
+namespace alur::config {
+
+struct ScheduleSettings {
+  // "after-import": a batch is built `delay_seconds` after the last import (and then at each
+  // import); "daily": a batch is built once a day at `daily_at` (local time, HH:MM).
+  std::string mode = "daily";
+  int delay_seconds = 300;
+  int daily_hour = 2;
+  int daily_minute = 30;
+  int retry_initial_seconds = 60;
+  int retry_max_seconds = 3600;
+};
+
+struct ReceiptSettings {
+  int poll_seconds = 300;
+  std::string ack_pattern = "{stem}.ACK.TXT";
+  std::string report_pattern = "{stem}.RAPPORT.CSV";
+  std::string certificate_pattern = "{stem}.CERTIFICAT.PDF";
+  char report_separator = ';';
+  std::string report_status_integrated = "INTEGRE";
+  std::string report_status_rejected = "REJETE";
+};
+
+struct Config {
+  std::filesystem::path source;  // the file this was read from
+
+  // [service]
+  std::filesystem::path state_dir;
+  std::string log_level = "info";
+  std::string log_file;
+
+  // [export]
+  std::filesystem::path export_folder;
+  std::filesystem::path profile;
+  std::string file_pattern = "*.csv";
+  int stable_seconds = 10;
+  int rescan_seconds = 300;
+
+  // [contributor] and [official]
+  batch::Contributor contributor;
+  batch::FileOptions file_options;
+
+  // [platform]
+  transport::FtpsSettings ftps;
+  std::string upload_dir = "/";
+  std::string return_dir = "/";
+  std::string temp_suffix = ".part";
+
+  ScheduleSettings schedule;
+  ReceiptSettings receipts;
+
+  // [reference]
+  std::filesystem::path postal_table;
+
+  std::filesystem::path databasePath() const { return state_dir / "alur-relay.db"; }
+  std::filesystem::path outboxDir() const { return state_dir / "outbox"; }
+  std::filesystem::path sentDir() const { return state_dir / "sent"; }
+  std::filesystem::path archiveDir() const { return state_dir / "archive"; }
+  std::filesystem::path quarantineDir() const { return state_dir / "quarantine"; }
+};
+
+// Reads and checks the configuration. A missing key, a value of the wrong type, an unknown key
+// or an impossible combination gives an error that names the key and the fix.
+Result<Config> loadConfig(const std::filesystem::path& path);
+
+// Exit code of `alur-relay check` and of `run` for a bad configuration (EX_CONFIG).
+constexpr int kExitConfig = 78;
+
+}  // namespace alur::config

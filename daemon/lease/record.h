@@ -1,0 +1,76 @@
+// The canonical lease record: what the export says about one dwelling and its lease, in types
+// that hold only values the official file can express. Personal data has no field here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace alur::lease {
+
+struct Date {
+  int year = 0;
+  int month = 0;
+  int day = 0;
+
+  auto operator<=>(const Date&) const = default;
+  // Days since 1970-01-01 (proleptic Gregorian calendar), for differences between dates.
+  std::int64_t daysSinceEpoch() const;
+  bool isValid() const;
+  std::string iso() const;  // "2026-12-04"
+};
+
+// Amounts in euro cents, so that sums and comparisons are exact.
+using Cents = std::int64_t;
+
+// Values of the official code lists; the numeric value is the code written in the file.
+enum class HousingType { kIndividual = 1, kCollective = 2 };
+enum class LeaseType { kUnfurnished = 1, kFurnished = 2 };
+enum class Heating { kIndividual = 1, kCollective = 2 };
+enum class Ownership { kSingle = 1, kCo = 2 };
+enum class YesNo { kYes = 1, kNo = 2 };
+
+struct Address {
+  std::string street_number;  // digits only
+  std::string repetition;     // "B", "T", "Q" or empty
+  std::string street_type;    // official abbreviation: RUE, AV, BD...
+  std::string street_name;
+  std::string complement;
+  std::string postal_code;
+  std::string city;
+  std::string insee_code;  // filled from the postal reference table
+};
+
+struct LeaseRecord {
+  std::string dwelling_id;
+  std::string management_id;  // the dwelling's number in the agency's software
+  Address address;
+  std::optional<HousingType> housing_type;
+  std::optional<int> construction_year;
+  std::optional<int> construction_period;  // official code 1..7
+  std::optional<Ownership> ownership;
+  std::optional<YesNo> elevator;
+  std::optional<int> rooms;
+  std::optional<int> surface_centi_m2;  // living area in hundredths of a square metre
+  std::optional<int> floor;
+  std::optional<Heating> heating;
+  std::optional<char> dpe_class;  // 'A'..'G'
+  std::optional<LeaseType> lease_type;
+  std::optional<Date> move_in_date;
+  std::optional<Date> lease_date;
+  std::optional<Cents> rent;             // monthly rent without charges, without the supplement
+  std::optional<Cents> rent_supplement;  // "complément de loyer" in rent-controlled areas
+  std::optional<Cents> charges;          // monthly provision for charges
+
+  // Rent sent to the observatory: base rent plus supplement.
+  std::optional<Cents> totalRent() const;
+};
+
+// Returns the canonical serialisation of the record: one "key=value" line per field in a fixed
+// order. Its SHA-256 is the lease fingerprint, so any change to a sent field requeues the lease.
+std::string canonicalText(const LeaseRecord& record);
+
+// Returns the SHA-256 hex digest of canonicalText(record).
+std::string fingerprint(const LeaseRecord& record);
+
+}  // namespace alur::lease

@@ -1,0 +1,262 @@
+#include "lease/validate.h"
+
+#include <cstdio>
+#include <string>
+
+#include "common/text.h"
+
+namespace alur::lease {
+namespace {
+
+constexpr int kMinSurfaceM2 = 9;
+constexpr int kMaxSurfaceM2 = 999;
+constexpr int kMinRooms = 1;
+constexpr int kMaxRooms = 20;
+constexpr int kMaxLeaseDaysAfterMoveIn = 90;
+
+std::string euros(Cents cents) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld,%02lld", static_cast<long long>(cents / 100),
+                static_cast<long long>(cents % 100));
+  return text;
+}
+
+std::string squareMetres(int centi_m2) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%d,%02d", centi_m2 / 100, centi_m2 % 100);
+  return text;
+}
+
+std::string frenchDate(const Date& date) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%02d/%02d/%04d", date.day, date.month, date.year);
+  return text;
+}
+
+class Checker {
+ public:
+  Checker(LeaseRecord& record, std::vector<Issue>& issues) : record_(record), issues_(issues) {}
+
+  void error(const std::string& code, const std::string& field, const std::string& value,
+             const std::string& what) {
+    add(Severity::kError, code, field, value, what);
+  }
+  void warning(const std::string& code, const std::string& field, const std::string& value,
+               const std::string& what) {
+    add(Severity::kWarning, code, field, value, what);
+  }
+  bool hasIssueFor(const std::string& field) const {
+    for (const auto& issue : issues_) {
+      if (issue.field == field) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  void add(Severity severity, const std::string& code, const std::string& field,
+           const std::string& value, const std::string& what) {
+    issues_.push_back({code, severity, field, value,
+                       "Logement " + record_.dwelling_id + " : " + what});
+  }
+
+  LeaseRecord& record_;
+  std::vector<Issue>& issues_;
+};
+
+constexpr const char* kFixInSoftware = " Complétez-la dans votre logiciel de gestion.";
+constexpr const char* kCorrectInSoftware = " Corrigez-la dans votre logiciel de gestion.";
+
+void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
+  const Address& a = r.address;
+  std::string full = trim(a.street_number + " " + a.street_type + " " + a.street_name);
+  if (a.street_number.empty() || a.street_name.empty()) {
+    if (!check.hasIssueFor("address")) {
+      check.error("address_incomplete", "address", full,
+                  std::string("adresse incomplète « ") + full + " » : numéro de voie ou nom de "
+                  "voie absent." + " Complétez l'adresse dans votre logiciel de gestion.");
+    }
+  } else if (a.street_type.empty() && !check.hasIssueFor("address")) {
+    check.error("street_type_missing", "address", full,
+                "type de voie (rue, avenue, boulevard...) non reconnu dans l'adresse « " + full +
+                    " ». Complétez l'adresse dans votre logiciel de gestion.");
+  }
+  if (a.city.empty()) {
+    check.error("city_missing", "city", "", std::string("commune absente.") + kFixInSoftware);
+  }
+  if (a.postal_code.empty()) {
+    if (!check.hasIssueFor("postal_code")) {
+      check.error("postal_code_missing", "postal_code", "",
+                  std::string("code postal absent.") + kFixInSoftware);
+    }
+    return;
+  }
+  if (a.postal_code.size() != 5 || !isDigits(a.postal_code)) {
+    if (!check.hasIssueFor("postal_code")) {
+      check.error("postal_code_invalid", "postal_code", a.postal_code,
+                  "code postal « " + a.postal_code + " » invalide : il doit compter 5 chiffres." +
+                      kCorrectInSoftware);
+    }
+    return;
+  }
+  if (a.city.empty()) {
+    return;
+  }
+  r.address.insee_code = table.findInsee(a.postal_code, a.city);
+  if (!r.address.insee_code.empty()) {
+    return;
+  }
+  std::string known;
+  for (const auto& name : table.communesOf(a.postal_code)) {
+    known += (known.empty() ? "" : ", ") + name;
+  }
+  std::string detail = known.empty()
+                           ? "ce code postal n'existe pas dans la base officielle de La Poste"
+                           : "ce code postal dessert : " + known;
+  check.error("postal_code_city_mismatch", "postal_code", a.postal_code + " " + a.city,
+              "le code postal " + a.postal_code + " ne correspond pas à la commune « " + a.city +
+                  " » (" + detail + ")." + " Corrigez l'adresse dans votre logiciel de gestion.");
+}
+
+void checkDwelling(LeaseRecord& r, Checker& check) {
+  if (!r.housing_type && !check.hasIssueFor("housing_type")) {
+    check.error("housing_type_missing", "housing_type", "",
+                std::string("type de bien (maison ou appartement) absent.") + kFixInSoftware);
+  }
+  if (!r.surface_centi_m2) {
+    if (!check.hasIssueFor("surface")) {
+      check.error("surface_missing", "surface", "",
+                  std::string("surface habitable absente.") + kFixInSoftware);
+    }
+  } else if (*r.surface_centi_m2 < kMinSurfaceM2 * 100 ||
+             *r.surface_centi_m2 > kMaxSurfaceM2 * 100) {
+    check.error("surface_implausible", "surface", squareMetres(*r.surface_centi_m2),
+                "surface habitable de " + squareMetres(*r.surface_centi_m2) +
+                    " m² hors des limites admises (9 à 999 m²)." + kCorrectInSoftware);
+  }
+  if (!r.rooms) {
+    if (!check.hasIssueFor("rooms")) {
+      check.error("rooms_missing", "rooms", "",
+                  std::string("nombre de pièces principales absent.") + kFixInSoftware);
+    }
+  } else if (*r.rooms < kMinRooms || *r.rooms > kMaxRooms) {
+    check.error("rooms_implausible", "rooms", std::to_string(*r.rooms),
+                "nombre de pièces principales de " + std::to_string(*r.rooms) +
+                    " hors des limites admises (1 à 20)." + kCorrectInSoftware);
+  }
+  if (r.construction_year) {
+    r.construction_period = constructionPeriodOfYear(*r.construction_year);
+  } else if (!check.hasIssueFor("construction_year")) {
+    check.error("construction_period_missing", "construction_year", "",
+                std::string("année ou époque de construction absente.") + kFixInSoftware);
+  }
+  if (r.surface_centi_m2 && r.rooms && *r.rooms > 0 && !check.hasIssueFor("surface")) {
+    double per_room = *r.surface_centi_m2 / 100.0 / *r.rooms;
+    if (per_room < 7 || per_room > 60) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.1f", per_room);
+      check.warning("surface_per_room_implausible", "surface", squareMetres(*r.surface_centi_m2),
+                    "surface par pièce inhabituelle (" + std::string(text) +
+                        " m² par pièce, attendu entre 7 et 60). Vérifiez la surface et le "
+                        "nombre de pièces.");
+    }
+  }
+}
+
+void checkRent(LeaseRecord& r, Checker& check) {
+  if (!r.lease_type && !check.hasIssueFor("lease_type")) {
+    check.error("lease_type_missing", "lease_type", "",
+                std::string("type de location (vide ou meublé) absent.") + kFixInSoftware);
+  }
+  auto total = r.totalRent();
+  if (!total) {
+    if (!check.hasIssueFor("rent")) {
+      check.error("rent_missing", "rent", "",
+                  std::string("loyer mensuel hors charges absent.") + kFixInSoftware);
+    }
+    return;
+  }
+  if (*total <= 0) {
+    check.error("rent_invalid", "rent", euros(*total),
+                "loyer mensuel hors charges de " + euros(*total) + " € : il doit être positif." +
+                    kCorrectInSoftware);
+    return;
+  }
+  if (r.surface_centi_m2 && *r.surface_centi_m2 >= kMinSurfaceM2 * 100) {
+    double per_m2 = static_cast<double>(*total) / *r.surface_centi_m2;  // cents / centi-m²
+    if (per_m2 < 3 || per_m2 > 60) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.2f", per_m2);
+      check.warning("rent_per_m2_implausible", "rent", euros(*total),
+                    "loyer de " + std::string(text) +
+                        " €/m², hors de la fourchette habituelle (3 à 60 €/m²). Vérifiez le "
+                        "loyer et la surface.");
+    }
+  }
+  if (r.charges && *r.charges * 2 > *total) {
+    check.warning("charges_high", "charges", euros(*r.charges),
+                  "provision pour charges de " + euros(*r.charges) +
+                      " €, supérieure à la moitié du loyer. Vérifiez le montant.");
+  }
+}
+
+void checkDates(LeaseRecord& r, const Date& today, Checker& check) {
+  if (!r.move_in_date) {
+    if (!check.hasIssueFor("move_in_date")) {
+      check.error("move_in_date_missing", "move_in_date", "",
+                  std::string("date d'entrée du locataire absente.") + kFixInSoftware);
+    }
+  } else if (*r.move_in_date > today) {
+    check.error("move_in_date_future", "move_in_date", frenchDate(*r.move_in_date),
+                "date d'entrée du locataire " + frenchDate(*r.move_in_date) +
+                    " dans le futur." + kCorrectInSoftware);
+  }
+  if (!r.lease_date) {
+    if (!check.hasIssueFor("lease_date")) {
+      check.error("lease_date_missing", "lease_date", "",
+                  std::string("date du bail absente.") + kFixInSoftware);
+    }
+  } else if (r.move_in_date && r.lease_date->daysSinceEpoch() - r.move_in_date->daysSinceEpoch() >
+                                   kMaxLeaseDaysAfterMoveIn) {
+    check.error("lease_date_after_move_in", "lease_date", frenchDate(*r.lease_date),
+                "date du bail " + frenchDate(*r.lease_date) + " plus de 90 jours après l'entrée "
+                "du locataire (" + frenchDate(*r.move_in_date) + ")." + kCorrectInSoftware);
+  }
+}
+
+}  // namespace
+
+int constructionPeriodOfYear(int year) {
+  if (year < 1919) {
+    return 1;
+  }
+  if (year <= 1945) {
+    return 2;
+  }
+  if (year <= 1970) {
+    return 4;
+  }
+  if (year <= 1990) {
+    return 5;
+  }
+  if (year <= 2005) {
+    return 6;
+  }
+  return 7;
+}
+
+void validate(LeaseRecord& record, const PostalTable& postal_table, const Date& today,
+              std::vector<Issue>& issues) {
+  Checker check(record, issues);
+  if (record.dwelling_id.empty()) {
+    check.error("dwelling_id_missing", "dwelling_id", "",
+                "identifiant du logement absent." + std::string(kFixInSoftware));
+  }
+  checkAddress(record, postal_table, check);
+  checkDwelling(record, check);
+  checkRent(record, check);
+  checkDates(record, today, check);
+}
+
+}  // namespace alur::lease

@@ -1,0 +1,104 @@
+// alur-relay: sends the leases of a French property-management agency to the rent
+// observatory's platform (loi ALUR). main only reads the command line and calls a library.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "common/log.h"
+#include "config/config.h"
+#include "service/service.h"
+#include "status/status_report.h"
+
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr const char* kUsage =
+    "Usage: alur-relay COMMAND [--config FILE]\n"
+    "\n"
+    "Commands:\n"
+    "  run       run the service in the foreground until SIGINT or SIGTERM\n"
+    "  status    print the state of the queue, the batches and the certificates\n"
+    "  check     check the configuration and its files; exit 0, or 78 when unusable\n"
+    "\n"
+    "Options:\n";
+
+int loadOrExit(const std::string& path, alur::config::Config& config) {
+  auto loaded = alur::config::loadConfig(path);
+  if (!loaded) {
+    std::cerr << "alur-relay: " << loaded.message() << "\n";
+    return alur::config::kExitConfig;
+  }
+  config = std::move(*loaded);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string command;
+  std::string config_path = "/etc/alur-relay/alur-relay.conf";
+  po::options_description options;
+  options.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
+      ("config,c", po::value(&config_path)->default_value(config_path), "configuration file");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&command));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1);
+
+  po::variables_map args;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
+              args);
+    po::notify(args);
+  } catch (const po::error& e) {
+    std::cerr << "alur-relay: " << e.what() << "\n" << kUsage << options;
+    return 64;  // EX_USAGE
+  }
+  if (args.count("help") > 0) {
+    std::cout << kUsage << options;
+    return 0;
+  }
+  if (args.count("version") > 0) {
+    std::cout << "alur-relay " << ALUR_VERSION << "\n";
+    return 0;
+  }
+
+  alur::config::Config config;
+  if (command == "run") {
+    if (int rc = loadOrExit(config_path, config); rc != 0) {
+      return rc;
+    }
+    alur::setUpLogging(config.log_level, config.log_file);
+    return alur::service::runService(config);
+  }
+  if (command == "status") {
+    if (int rc = loadOrExit(config_path, config); rc != 0) {
+      return rc;
+    }
+    auto text = alur::status::renderStatus(config);
+    if (!text) {
+      std::cerr << "alur-relay: " << text.message() << "\n";
+      return 1;
+    }
+    std::cout << *text;
+    return 0;
+  }
+  if (command == "check") {
+    if (int rc = loadOrExit(config_path, config); rc != 0) {
+      return rc;
+    }
+    std::cout << "configuration " << config.source.string() << " is valid\n";
+    return 0;
+  }
+  std::cerr << "alur-relay: " << (command.empty() ? "no command given" : "unknown command " + command)
+            << "\n"
+            << kUsage << options;
+  return 64;
+}

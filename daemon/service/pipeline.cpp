@@ -1,0 +1,365 @@
+#include "service/pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <unordered_set>
+
+#include "batch/official_file.h"
+#include "common/files.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "ingest/export_reader.h"
+#include "lease/validate.h"
+#include "receipts/receipts.h"
+
+namespace alur::service {
+namespace {
+
+lease::Date today(const Clock& clock) {
+  LocalDate d = localDate(clock.now());
+  return {d.year, d.month, d.day};
+}
+
+std::int64_t mtimeNs(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto time = std::filesystem::last_write_time(file, ec);
+  return ec ? 0
+            : std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch())
+                  .count();
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const config::Config& config, store::Store& store,
+                   const ingest::Profile& profile, const lease::PostalTable& postal_table,
+                   TransportFactory transports, const Clock& clock)
+    : config_(config),
+      store_(store),
+      profile_(profile),
+      postal_table_(postal_table),
+      transports_(std::move(transports)),
+      clock_(clock),
+      random_(std::random_device{}()) {}
+
+Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
+  auto log = logger("ingest");
+  auto hash = sha256File(file);
+  if (!hash) {
+    return hash.status();
+  }
+  auto seen = store_.isImported(*hash);
+  if (!seen) {
+    return seen.status();
+  }
+  if (*seen) {
+    log->debug("skipped file={} reason=\"content already imported\"", file.string());
+    return ImportOutcome::kAlreadyImported;
+  }
+
+  store::ImportSummary summary;
+  summary.path = file.string();
+  summary.sha256 = *hash;
+  std::error_code ec;
+  summary.size = std::filesystem::file_size(file, ec);
+  summary.mtime_ns = mtimeNs(file);
+  if (Status begun = store_.beginImport(); !begun) {
+    return begun;
+  }
+  lease::Date day = today(clock_);
+  std::unordered_set<std::string> ids_in_file;
+  bool store_failed = false;
+  Status read = ingest::readExport(file, profile_, [&](ingest::ExportRow&& row) -> Status {
+    // An out-of-scope lease is never sent, so its other defects are not worth reporting.
+    if (lease::classify(row.issues) != lease::Classification::kOutOfScope) {
+      lease::validate(row.record, postal_table_, day, row.issues);
+    }
+    lease::Classification classification = lease::classify(row.issues);
+    if (!ids_in_file.insert(row.record.dwelling_id).second) {
+      log->warn("duplicate dwelling file={} line={} dwelling={} action=\"the later line wins\"",
+                file.string(), row.line, row.record.dwelling_id);
+    }
+    auto change = store_.importLease(config_.contributor.siret, row.record, row.issues,
+                                     classification);
+    if (!change) {
+      store_failed = true;
+      return change.status();
+    }
+    ++summary.rows;
+    summary.valid += classification == lease::Classification::kValid;
+    summary.invalid += classification == lease::Classification::kInvalid;
+    summary.out_of_scope += classification == lease::Classification::kOutOfScope;
+    summary.new_leases += *change == store::LeaseChange::kNew;
+    summary.changed += *change == store::LeaseChange::kChanged;
+    summary.unchanged += *change == store::LeaseChange::kUnchanged;
+    summary.queued += classification == lease::Classification::kValid &&
+                      *change != store::LeaseChange::kUnchanged;
+    return Status::Ok();
+  });
+  if (!read) {
+    store_.rollbackImport();
+    // A database error leaves the file in place; only an unreadable file goes to quarantine.
+    if (store_failed) {
+      return read;
+    }
+    quarantine(file, read.message());
+    return ImportOutcome::kQuarantined;
+  }
+  if (Status committed = store_.commitImport(summary); !committed) {
+    store_.rollbackImport();
+    return committed;
+  }
+  log->info("imported file={} rows={} valid={} invalid={} out_of_scope={} new={} changed={} "
+            "unchanged={} queued={}",
+            file.string(), summary.rows, summary.valid, summary.invalid, summary.out_of_scope,
+            summary.new_leases, summary.changed, summary.unchanged, summary.queued);
+  return ImportOutcome::kImported;
+}
+
+void Pipeline::quarantine(const std::filesystem::path& file, const std::string& reason) {
+  auto log = logger("ingest");
+  std::string stamp = formatUtc(clock_.now());
+  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  std::filesystem::path target = config_.quarantineDir() / (stamp + "_" + file.filename().string());
+  std::error_code ec;
+  std::filesystem::create_directories(config_.quarantineDir(), ec);
+  std::filesystem::rename(file, target, ec);
+  if (ec) {
+    std::filesystem::copy_file(file, target, std::filesystem::copy_options::overwrite_existing, ec);
+    if (!ec) {
+      std::filesystem::remove(file, ec);
+    }
+  }
+  std::filesystem::path note = target;
+  note += ".reason.txt";
+  std::string text = "File: " + file.string() + "\nQuarantined: " + formatUtc(clock_.now()) +
+                     "\nReason: " + reason +
+                     "\nNothing from this file was imported. Correct the export (or the "
+                     "profile) and write the file again into the export folder.\n";
+  Status written = writeFileDurably(note, text);
+  log->error("quarantined file={} moved_to={} reason=\"{}\"{}", file.string(), target.string(),
+             reason, written ? "" : " note_error=\"" + written.message() + "\"");
+}
+
+Result<bool> Pipeline::buildBatch() {
+  auto log = logger("batch");
+  lease::Date survey = today(clock_);
+  std::vector<std::string> warnings;
+  const auto& contributor = config_.contributor;
+  const auto& options = config_.file_options;
+  auto built = store_.buildBatch(
+      contributor.siret, survey.year, survey,
+      [&](int year, int sequence) {
+        return batch::fileName(year, contributor.ident_pro, sequence);
+      },
+      [&](int count) { return batch::headerLine(survey.year, contributor, count, options); },
+      [&](const lease::LeaseRecord& record, const std::optional<lease::Date>& previous) {
+        return batch::dwellingLine(record, contributor, options, survey, previous, &warnings);
+      },
+      options.line_ending);
+  if (!built) {
+    return built.status();
+  }
+  if (!*built) {
+    return false;
+  }
+  for (const auto& warning : warnings) {
+    log->warn("batch={} truncated=\"{}\"", (*built)->file_name, warning);
+  }
+  log->info("built batch={} leases={} sha256={}", (*built)->file_name, (*built)->lease_count,
+            (*built)->sha256);
+  if (Status written = writeOutboxFile(**built); !written) {
+    // The batch is committed; the upload step writes the file again before sending it.
+    log->error("batch={} error=\"{}\"", (*built)->file_name, written.message());
+  }
+  return true;
+}
+
+Status Pipeline::writeOutboxFile(const store::BatchRow& batch) {
+  std::filesystem::path path = config_.outboxDir() / batch.file_name;
+  auto existing = sha256File(path);
+  if (existing && *existing == batch.sha256) {
+    return Status::Ok();
+  }
+  auto bytes = store_.batchBytes(batch.id);
+  if (!bytes) {
+    return bytes.status();
+  }
+  return writeFileDurably(path, *bytes);
+}
+
+std::chrono::seconds Pipeline::retryDelay(int attempts) {
+  const auto& s = config_.schedule;
+  double ceiling = s.retry_initial_seconds * std::pow(2.0, std::min(attempts - 1, 30));
+  ceiling = std::min<double>(ceiling, s.retry_max_seconds);
+  std::uniform_real_distribution<double> jitter(0.0, ceiling);
+  return std::chrono::seconds(std::max<long>(1, static_cast<long>(jitter(random_))));
+}
+
+Status Pipeline::uploadDueBatches() {
+  auto log = logger("upload");
+  auto due = store_.batchesDueForUpload(formatUtc(clock_.now()));
+  if (!due) {
+    return due.status();
+  }
+  if (due->empty()) {
+    return Status::Ok();
+  }
+  std::unique_ptr<transport::Transport> transport = transports_();
+  for (const auto& batch : *due) {
+    if (Status written = writeOutboxFile(batch); !written) {
+      return written;
+    }
+    if (Status started = store_.markUploading(batch.id, formatUtc(clock_.now())); !started) {
+      return started;
+    }
+    int attempt = batch.attempts + 1;
+    log->info("uploading batch={} attempt={} host={}:{} dir={}", batch.file_name, attempt,
+              config_.ftps.host, config_.ftps.port, config_.upload_dir);
+    std::filesystem::path local = config_.outboxDir() / batch.file_name;
+    transport::TransferResult result =
+        transport->upload(local, config_.upload_dir, batch.file_name, config_.temp_suffix);
+    std::string now = formatUtc(clock_.now());
+    if (result.ok()) {
+      if (Status marked = store_.markUploaded(batch.id, now); !marked) {
+        return marked;
+      }
+      std::error_code ec;
+      std::filesystem::create_directories(config_.sentDir(), ec);
+      renameDurably(local, config_.sentDir() / batch.file_name);
+      log->info("uploaded batch={} attempt={} leases={}", batch.file_name, attempt,
+                batch.lease_count);
+      continue;
+    }
+    bool permanent = result.outcome == transport::Outcome::kPermanent;
+    auto delay = retryDelay(attempt);
+    std::string next = formatUtc(clock_.now() + delay);
+    if (Status recorded =
+            store_.recordUploadFailure(batch.id, permanent, result.message, now, next);
+        !recorded) {
+      return recorded;
+    }
+    if (permanent) {
+      log->error("upload failed batch={} attempt={} error=\"{}\" action=\"fix the cause, then "
+                 "run alur-relay resend\"",
+                 batch.file_name, attempt, result.message);
+    } else {
+      log->warn("upload failed batch={} attempt={} delay={}s error=\"{}\"", batch.file_name,
+                attempt, delay.count(), result.message);
+      break;  // the server is unreachable for the others too
+    }
+  }
+  return Status::Ok();
+}
+
+Result<bool> Pipeline::awaitingReceipts() {
+  auto batches = store_.batchesAwaitingReceipts();
+  if (!batches) {
+    return batches.status();
+  }
+  return !batches->empty();
+}
+
+Status Pipeline::pollReceipts() {
+  auto log = logger("receipts");
+  auto batches = store_.batchesAwaitingReceipts();
+  if (!batches) {
+    return batches.status();
+  }
+  if (batches->empty()) {
+    return Status::Ok();
+  }
+  std::unique_ptr<transport::Transport> transport = transports_();
+  std::vector<std::string> names;
+  transport::TransferResult listed = transport->list(config_.return_dir, &names);
+  if (!listed.ok()) {
+    log->warn("cannot list return folder dir={} error=\"{}\"", config_.return_dir,
+              listed.message);
+    return Status::Error(listed.message);
+  }
+  std::unordered_set<std::string> present(names.begin(), names.end());
+  const auto& r = config_.receipts;
+  for (const auto& batch : *batches) {
+    for (const auto& [kind, pattern] : {std::pair{"acknowledgement", r.ack_pattern},
+                                        std::pair{"report", r.report_pattern},
+                                        std::pair{"certificate", r.certificate_pattern}}) {
+      std::string name = receipts::receiptName(pattern, batch.file_name);
+      if (present.count(name) == 0) {
+        continue;
+      }
+      auto has = store_.hasReceipt(batch.id, kind);
+      if (!has) {
+        return has.status();
+      }
+      if (*has) {
+        continue;
+      }
+      if (Status collected = collectReceipt(*transport, batch, kind, name); !collected) {
+        log->warn("receipt not collected batch={} kind={} name={} error=\"{}\"", batch.file_name,
+                  kind, name, collected.message());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
+                                const std::string& kind, const std::string& remote_name) {
+  auto log = logger("receipts");
+  if (!receipts::isSafeFileName(remote_name)) {
+    return Status::Error("unsafe returned file name \"" + remote_name + "\" ignored");
+  }
+  std::string stem = receipts::receiptName("{stem}", batch.file_name);
+  std::filesystem::path local = config_.archiveDir() / stem / remote_name;
+  std::error_code ec;
+  std::filesystem::create_directories(local.parent_path(), ec);
+  transport::TransferResult got = transport.download(config_.return_dir, remote_name, local);
+  if (!got.ok()) {
+    return Status::Error(got.message);
+  }
+  std::string bytes;
+  if (Status read = readFile(local, bytes); !read) {
+    return read;
+  }
+  std::string now = formatUtc(clock_.now());
+  Status applied;
+  if (kind == std::string("acknowledgement")) {
+    auto ack = receipts::parseAcknowledgement(bytes);
+    if (!ack) {
+      applied = ack.status();
+    } else if (ack->accepted) {
+      applied = store_.markAcknowledged(batch.id, now);
+    } else {
+      log->error("platform rejected batch={} reason=\"{}\"", batch.file_name, ack->reason);
+      applied = store_.markRejectedAsWhole(batch.id, ack->reason, now);
+    }
+  } else if (kind == std::string("report")) {
+    auto lines = receipts::parseReport(bytes, config_.receipts);
+    if (!lines) {
+      applied = lines.status();
+    } else {
+      auto unknown = store_.applyReport(batch.id, *lines, now);
+      if (!unknown) {
+        applied = unknown.status();
+      } else {
+        int rejected = static_cast<int>(std::count_if(
+            lines->begin(), lines->end(), [](const auto& l) { return l.status == "rejected"; }));
+        log->info("report batch={} lines={} rejected={} unknown_dwellings={}", batch.file_name,
+                  lines->size(), rejected, *unknown);
+      }
+    }
+  } else {
+    applied = store_.recordCertificate(batch.id, local.string(), now);
+    if (applied) {
+      log->info("certificate batch={} path={}", batch.file_name, local.string());
+    }
+  }
+  if (!applied) {
+    return applied;
+  }
+  auto hash = sha256Hex(bytes);
+  auto recorded = store_.recordReceipt(batch.id, kind, remote_name, local.string(), hash, now);
+  return recorded.status();
+}
+
+}  // namespace alur::service

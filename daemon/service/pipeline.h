@@ -1,0 +1,70 @@
+// The path of a lease through the service: import an export, build a batch, upload it, and
+// collect what the platform returns. The run loop decides when; this class does the work, on
+// one thread, and keeps no state that the database does not also hold.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "ingest/profile.h"
+#include "lease/postal_table.h"
+#include "store/store.h"
+#include "transport/transport.h"
+
+namespace alur::service {
+
+using TransportFactory = std::function<std::unique_ptr<transport::Transport>()>;
+
+enum class ImportOutcome { kImported, kAlreadyImported, kQuarantined };
+
+class Pipeline {
+ public:
+  Pipeline(const config::Config& config, store::Store& store, const ingest::Profile& profile,
+           const lease::PostalTable& postal_table, TransportFactory transports,
+           const Clock& clock);
+
+  // Imports the whole export, or nothing: a file that cannot be read as a whole is moved to
+  // the quarantine folder with a text file giving the reason. An error return means the
+  // database could not be written; the file stays in place and is tried again later.
+  Result<ImportOutcome> importFile(const std::filesystem::path& file);
+
+  // Puts every pending lease into a new batch and writes its file to the outbox. Returns
+  // false when nothing was pending.
+  Result<bool> buildBatch();
+
+  // Uploads every batch whose next attempt is due, classifying failures: a transient one is
+  // retried after a capped exponential backoff with full jitter, a permanent one stops the
+  // batch until an operator acts.
+  Status uploadDueBatches();
+
+  // Fetches the acknowledgement, report and certificate of uploaded batches into the archive
+  // and applies them to the batches and leases.
+  Status pollReceipts();
+
+  // True when some uploaded batch still waits for a receipt.
+  Result<bool> awaitingReceipts();
+
+ private:
+  Status writeOutboxFile(const store::BatchRow& batch);
+  Status collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
+                        const std::string& kind, const std::string& remote_name);
+  std::chrono::seconds retryDelay(int attempts);
+  void quarantine(const std::filesystem::path& file, const std::string& reason);
+
+  const config::Config& config_;
+  store::Store& store_;
+  const ingest::Profile& profile_;
+  const lease::PostalTable& postal_table_;
+  TransportFactory transports_;
+  const Clock& clock_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace alur::service

@@ -1,0 +1,283 @@
+#include "service/service.h"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "ingest/profile.h"
+#include "lease/postal_table.h"
+#include "service/folder_watcher.h"
+#include "service/pipeline.h"
+#include "store/store.h"
+#include "transport/transport.h"
+
+namespace alur::service {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+struct FileState {
+  std::uintmax_t size = 0;
+  std::filesystem::file_time_type mtime{};
+  bool operator==(const FileState&) const = default;
+};
+
+// The worker: everything that touches the database or the network runs here, on one thread,
+// driven by a one-second tick.
+class Worker {
+ public:
+  Worker(const config::Config& config, Pipeline& pipeline)
+      : config_(config), pipeline_(pipeline), timer_(io_), guard_(io_.get_executor()) {}
+
+  void start() {
+    thread_ = std::thread([this] { io_.run(); });
+    boost::asio::post(io_, [this] {
+      rescan();
+      tick();
+    });
+  }
+
+  void stop() {
+    boost::asio::post(io_, [this] { timer_.cancel(); });
+    guard_.reset();
+    io_.stop();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+  void notice(const std::filesystem::path& file) {
+    boost::asio::post(io_, [this, file] { consider(file); });
+  }
+  void requestRescan() {
+    boost::asio::post(io_, [this] { rescan(); });
+  }
+
+ private:
+  bool matchesPattern(const std::filesystem::path& file) const {
+    return fnmatch(config_.file_pattern.c_str(), file.filename().c_str(), FNM_CASEFOLD) == 0;
+  }
+
+  void consider(const std::filesystem::path& file) {
+    if (!matchesPattern(file) || candidates_.count(file) > 0) {
+      return;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      return;
+    }
+    FileState state{std::filesystem::file_size(file, ec),
+                    std::filesystem::last_write_time(file, ec)};
+    auto handled = handled_.find(file);
+    if (handled != handled_.end() && handled->second == state) {
+      return;
+    }
+    candidates_[file] = {state, Steady::now()};
+  }
+
+  void rescan() {
+    last_rescan_ = Steady::now();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(config_.export_folder, ec)) {
+      consider(entry.path());
+    }
+    if (ec) {
+      logger("watch")->warn("rescan failed folder={} error=\"{}\"",
+                            config_.export_folder.string(), ec.message());
+    }
+  }
+
+  void tick() {
+    if (Steady::now() - last_rescan_ >= std::chrono::seconds(config_.rescan_seconds)) {
+      rescan();
+    }
+    importStableFiles();
+    buildIfScheduled();
+    report("upload", pipeline_.uploadDueBatches());
+    if (Steady::now() - last_poll_ >= std::chrono::seconds(config_.receipts.poll_seconds)) {
+      auto waiting = pipeline_.awaitingReceipts();
+      if (waiting && *waiting) {
+        last_poll_ = Steady::now();
+        report("receipts", pipeline_.pollReceipts());
+      }
+    }
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        tick();
+      }
+    });
+  }
+
+  // Reads a file once its size and modification time have not changed for stable_seconds, so
+  // that an export still being written is never read halfway.
+  void importStableFiles() {
+    for (auto it = candidates_.begin(); it != candidates_.end();) {
+      const std::filesystem::path file = it->first;
+      std::error_code ec;
+      FileState now{std::filesystem::file_size(file, ec),
+                    std::filesystem::last_write_time(file, ec)};
+      if (ec) {
+        it = candidates_.erase(it);  // removed or renamed before it was read
+        continue;
+      }
+      if (!(now == it->second.state)) {
+        it->second = {now, Steady::now()};
+        ++it;
+        continue;
+      }
+      if (Steady::now() - it->second.stable_since < std::chrono::seconds(config_.stable_seconds)) {
+        ++it;
+        continue;
+      }
+      auto outcome = pipeline_.importFile(file);
+      if (!outcome) {
+        report("ingest", outcome.status());
+        ++it;  // kept: the database is unavailable, try again at the next tick
+        continue;
+      }
+      if (*outcome == ImportOutcome::kImported) {
+        last_import_ = Steady::now();
+        imported_since_batch_ = true;
+      }
+      handled_[file] = now;
+      it = candidates_.erase(it);
+    }
+  }
+
+  void buildIfScheduled() {
+    bool due = false;
+    if (config_.schedule.mode == "after-import") {
+      due = imported_since_batch_ &&
+            Steady::now() - last_import_ >= std::chrono::seconds(config_.schedule.delay_seconds);
+    } else {
+      auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+      std::tm local{};
+      localtime_r(&now, &local);
+      int today = (local.tm_year + 1900) * 10000 + (local.tm_mon + 1) * 100 + local.tm_mday;
+      bool past = local.tm_hour * 60 + local.tm_min >=
+                  config_.schedule.daily_hour * 60 + config_.schedule.daily_minute;
+      // NOTE: a day is identified by its local date only; runs across DST changes and clock
+      // jumps are not yet guarded beyond "at most once per local date".
+      due = past && last_daily_run_ != today;
+      if (due) {
+        last_daily_run_ = today;
+      }
+    }
+    if (!due) {
+      return;
+    }
+    imported_since_batch_ = false;
+    auto built = pipeline_.buildBatch();
+    report("batch", built.status());
+  }
+
+  // Logs an error once per change of message, so a lasting fault does not flood the log.
+  void report(const std::string& module, const Status& status) {
+    std::string& last = last_errors_[module];
+    if (status.ok()) {
+      if (!last.empty()) {
+        logger(module)->info("recovered after error=\"{}\"", last);
+      }
+      last.clear();
+      return;
+    }
+    if (status.message() != last) {
+      logger(module)->error("error=\"{}\"", status.message());
+      last = status.message();
+    }
+  }
+
+  struct Candidate {
+    FileState state;
+    Steady::time_point stable_since;
+  };
+
+  const config::Config& config_;
+  Pipeline& pipeline_;
+  boost::asio::io_context io_;
+  boost::asio::steady_timer timer_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::thread thread_;
+  std::map<std::filesystem::path, Candidate> candidates_;
+  std::map<std::filesystem::path, FileState> handled_;
+  std::map<std::string, std::string> last_errors_;
+  Steady::time_point last_rescan_{};
+  Steady::time_point last_poll_{};
+  Steady::time_point last_import_{};
+  bool imported_since_batch_ = false;
+  int last_daily_run_ = 0;
+};
+
+}  // namespace
+
+int runService(const config::Config& config) {
+  auto log = logger("service");
+  log->info("starting version={} config={} pid={}", ALUR_VERSION, config.source.string(),
+            static_cast<long>(::getpid()));
+
+  auto profile = ingest::loadProfile(config.profile);
+  if (!profile) {
+    log->critical("profile error=\"{}\"", profile.message());
+    return config::kExitConfig;
+  }
+  auto postal_table = lease::PostalTable::load(config.postal_table);
+  if (!postal_table) {
+    log->critical("postal table error=\"{}\"", postal_table.message());
+    return config::kExitConfig;
+  }
+  log->info("postal table loaded edition=\"{}\"", postal_table->edition());
+  auto store = store::Store::open(config.databasePath());
+  if (!store) {
+    log->critical("database error=\"{}\"", store.message());
+    return 1;
+  }
+
+  SystemClock clock;
+  Pipeline pipeline(config, **store, *profile, *postal_table,
+                    [&config] { return transport::makeFtpsTransport(config.ftps); }, clock);
+  Worker worker(config, pipeline);
+
+  boost::asio::io_context io;
+  auto watcher = FolderWatcher::start(
+      io, config.export_folder, [&worker](const auto& file) { worker.notice(file); },
+      [&worker] {
+        logger("watch")->warn("event queue overflow: some changes were lost, rescanning");
+        worker.requestRescan();
+      });
+  if (!watcher) {
+    log->warn("watcher error=\"{}\"", watcher.message());
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+    if (!ec) {
+      log->info("stopping signal={}", signal_number);
+      if (watcher) {
+        (*watcher)->stop();
+      }
+      io.stop();
+    }
+  });
+
+  worker.start();
+  log->info("ready export_folder={} state_dir={}", config.export_folder.string(),
+            config.state_dir.string());
+  io.run();
+  worker.stop();
+  log->info("stopped");
+  return 0;
+}
+
+}  // namespace alur::service

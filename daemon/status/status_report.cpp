@@ -1,0 +1,120 @@
+#include "status/status_report.h"
+
+#include <map>
+#include <sstream>
+
+#include "store/store.h"
+
+namespace alur::status {
+namespace {
+
+// Words for the lease states, in the order a lease goes through them.
+const std::vector<std::pair<std::string, std::string>>& leaseStateWords() {
+  static const std::vector<std::pair<std::string, std::string>> words = {
+      {"pending", "waiting for the next batch"},
+      {"batched", "in a batch not yet uploaded"},
+      {"uploaded", "uploaded, waiting for the acknowledgement"},
+      {"acknowledged", "acknowledged, waiting for the report"},
+      {"integrated", "integrated by the platform"},
+      {"rejected", "rejected by the platform (to correct)"},
+      {"invalid", "invalid (to correct in the management software)"},
+      {"out_of_scope", "out of scope (never sent)"},
+  };
+  return words;
+}
+
+}  // namespace
+
+Result<std::string> renderStatus(const config::Config& config) {
+  auto store = store::Store::openReadOnly(config.databasePath());
+  if (!store) {
+    return store.status();
+  }
+  auto overview = (*store)->overview();
+  if (!overview) {
+    return overview.status();
+  }
+  std::ostringstream out;
+  out << "alur-relay " << ALUR_VERSION << "\n"
+      << "Configuration:  " << config.source.string() << "\n"
+      << "Export folder:  " << config.export_folder.string() << "\n"
+      << "Database:       " << config.databasePath().string() << "\n\n";
+
+  std::map<std::string, int> counts(overview->leases_by_state.begin(),
+                                    overview->leases_by_state.end());
+  int total = 0;
+  for (const auto& [state, count] : counts) {
+    total += count;
+  }
+  out << "Leases: " << total << "\n";
+  for (const auto& [state, words] : leaseStateWords()) {
+    if (counts.count(state) > 0) {
+      out << "  " << counts[state] << " " << words << "\n";
+      counts.erase(state);
+    }
+  }
+  for (const auto& [state, count] : counts) {
+    out << "  " << count << " in state " << state << "\n";
+  }
+  if (!overview->oldest_pending_since.empty()) {
+    out << "  oldest waiting lease queued at " << overview->oldest_pending_since << "\n";
+  }
+
+  out << "\nLast files read:\n";
+  if (overview->recent_imports.empty()) {
+    out << "  none yet\n";
+  }
+  for (const auto& i : overview->recent_imports) {
+    out << "  " << i.path << ": " << i.rows << " leases, " << i.valid << " valid, " << i.invalid
+        << " invalid, " << i.out_of_scope << " out of scope; " << i.new_leases << " new, "
+        << i.changed << " changed, " << i.unchanged << " unchanged\n";
+  }
+
+  out << "\nLast upload: ";
+  if (overview->last_upload_at.empty()) {
+    out << "none yet\n";
+  } else {
+    out << overview->last_upload_at << " " << overview->last_upload_result;
+    if (!overview->last_upload_message.empty()) {
+      out << ": " << overview->last_upload_message;
+    }
+    out << "\n";
+  }
+
+  out << "\nBatches (newest first):\n";
+  if (overview->batches.empty()) {
+    out << "  none yet\n";
+  }
+  for (const auto& b : overview->batches) {
+    out << "  " << b.file_name << "  " << b.state << "  " << b.lease_count << " leases, built "
+        << b.created_at;
+    if (!b.uploaded_at.empty()) {
+      out << ", uploaded " << b.uploaded_at;
+    }
+    if (b.attempts > 1) {
+      out << ", " << b.attempts << " attempts";
+    }
+    if (!b.last_error.empty() && b.state != "certified") {
+      out << "\n      last error: " << b.last_error;
+      if (!b.next_attempt_at.empty()) {
+        out << " (next attempt " << b.next_attempt_at << ")";
+      }
+    }
+    out << "\n";
+  }
+
+  out << "\nCertificates:\n";
+  bool any = false;
+  for (const auto& b : overview->batches) {
+    if (!b.certificate_path.empty()) {
+      out << "  " << b.file_name << ": " << b.certificate_path << "\n";
+      any = true;
+    }
+  }
+  if (!any) {
+    out << "  none yet\n";
+  }
+  return out.str();
+}
+
+}  // namespace alur::status

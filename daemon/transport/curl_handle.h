@@ -1,0 +1,62 @@
+// RAII owners for libcurl's easy handles and string lists, and libcurl's process-wide setup.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <curl/curl.h>
+
+namespace alur::transport {
+
+// Runs curl_global_init once per process. libcurl requires it before the first easy handle is
+// created, and it is not thread-safe before libcurl 7.84, hence the std::call_once. The
+// matching curl_global_cleanup is left to process exit.
+inline CURLcode initCurlOnce() {
+  static std::once_flag once;
+  static CURLcode result = CURLE_OK;
+  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return result;
+}
+
+struct CurlEasyDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+
+// An easy handle; it keeps its connection cache and TLS session cache across curl_easy_reset.
+using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+
+// Returns a new easy handle, or nullptr when libcurl could not be initialized.
+inline CurlEasy makeCurlEasy() {
+  if (initCurlOnce() != CURLE_OK) {
+    return nullptr;
+  }
+  return CurlEasy(curl_easy_init());
+}
+
+// A curl_slist, for options such as CURLOPT_QUOTE that take a list of strings. It must outlive
+// every curl_easy_perform that uses it.
+class CurlStringList {
+ public:
+  CurlStringList() = default;
+  CurlStringList(const CurlStringList&) = delete;
+  CurlStringList& operator=(const CurlStringList&) = delete;
+  ~CurlStringList() { curl_slist_free_all(head_); }
+
+  // Appends a copy of `text`; returns false when libcurl could not allocate it.
+  bool append(const std::string& text) {
+    curl_slist* head = curl_slist_append(head_, text.c_str());
+    if (head == nullptr) {
+      return false;
+    }
+    head_ = head;
+    return true;
+  }
+
+  curl_slist* get() const { return head_; }
+
+ private:
+  curl_slist* head_ = nullptr;
+};
+
+}  // namespace alur::transport

@@ -1,0 +1,65 @@
+// The connection to the collection platform, behind an interface so that tests can inject
+// faults that a real server cannot produce on demand.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace alur::transport {
+
+// How a failed operation should be handled. The transport classifies; the queue owns the
+// retry policy.
+enum class Outcome {
+  kOk,
+  kTransient,  // worth retrying later: connection refused or reset, timeout, 421, 425, 426, 45x
+  kPermanent,  // retrying will not help: login refused, permission denied, certificate invalid
+};
+
+struct TransferResult {
+  Outcome outcome = Outcome::kOk;
+  std::string message;  // what failed, for logs and the status; empty when kOk
+  long ftp_code = 0;    // last FTP reply code when known, else 0
+
+  bool ok() const { return outcome == Outcome::kOk; }
+};
+
+struct FtpsSettings {
+  std::string host = "127.0.0.1";
+  int port = 21;
+  std::string user;
+  std::string password;
+  std::string ca_file;        // PEM bundle that verifies the server; empty: the system store
+  bool implicit_tls = false;  // false: explicit TLS (AUTH TLS) on the control port
+  long connect_timeout_seconds = 30;
+  long transfer_timeout_seconds = 600;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Uploads `local_file` to `remote_dir/final_name`. The bytes go to `final_name + temp_suffix`
+  // first; only when the remote size of that temporary file equals the local size is it renamed
+  // to `final_name`, and the final file's size is checked again. When `final_name` already
+  // exists with the local size, the upload is skipped and reported as kOk, so replaying an
+  // upload after a crash never leaves the batch under a second name.
+  virtual TransferResult upload(const std::filesystem::path& local_file,
+                                const std::string& remote_dir, const std::string& final_name,
+                                const std::string& temp_suffix) = 0;
+
+  // Lists the plain file names in `remote_dir` (no paths, no "." or "..").
+  virtual TransferResult list(const std::string& remote_dir, std::vector<std::string>* names) = 0;
+
+  // Downloads `remote_dir/name` into `local_file`, replacing it.
+  virtual TransferResult download(const std::string& remote_dir, const std::string& name,
+                                  const std::filesystem::path& local_file) = 0;
+};
+
+// Returns the libcurl FTPS implementation: TLS always required on control and data channels,
+// server certificate and host name always verified, passive mode, TLS session reuse.
+std::unique_ptr<Transport> makeFtpsTransport(const FtpsSettings& settings);
+
+}  // namespace alur::transport
