@@ -16,8 +16,8 @@ std::string hexByte(char c) {
   return text;
 }
 
-// Separator and quote must be ASCII: the parser looks for them in UTF-8 text, where every byte of
-// a multi-byte character is 0x80 or above.
+// Separator and quote must be ASCII because the parser looks for them in UTF-8 text, where every
+// byte of a multi-byte character is 0x80 or above.
 bool isUsableDelimiter(char c) {
   const auto byte = static_cast<unsigned char>(c);
   return byte > 0 && byte < 0x80 && c != '\r' && c != '\n';
@@ -34,7 +34,7 @@ Status validateOptions(const CsvOptions& options) {
   }
   if (options.quote == options.separator) {
     return Status::Error("invalid CSV options: the quote and the separator are both " +
-                         hexByte(options.quote) + "; they must differ");
+                         hexByte(options.quote) + ", but they must differ");
   }
   if (options.max_record_bytes == 0) {
     return Status::Error("invalid CSV options: max_record_bytes must be greater than 0");
@@ -357,7 +357,7 @@ std::uint64_t CsvReader::fileOffsetAt(std::size_t position) {
   if (encoding_ == Encoding::kUtf8) {
     mark_offset_ += span.size();
   } else {
-    // Each byte of a single-byte encoding decodes to one character: count UTF-8 lead bytes.
+    // Each byte of a single-byte encoding decodes to one character, so count UTF-8 lead bytes.
     mark_offset_ += static_cast<std::uint64_t>(std::count_if(span.begin(), span.end(), [](char c) {
       return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     }));

@@ -24,7 +24,8 @@ struct CsvOptions {
 
 class CsvReader {
  public:
-  // Bytes read from the stream at a time; the decoded text of one chunk is all that is buffered.
+  // Bytes read from the stream at a time. The reader buffers one chunk, its decoded text and the
+  // record being read, whatever the size of the file.
   static constexpr std::size_t kChunkSize = 64 * 1024;
 
   CsvReader(std::istream& in, CsvOptions options);
@@ -40,7 +41,8 @@ class CsvReader {
  private:
   enum class State { kRecordStart, kFieldStart, kUnquoted, kQuoted, kAfterQuote };
 
-  // The record being parsed; its fields go straight into the caller's vector.
+  // Parse state of the record being read. Its fields are written straight into the caller's
+  // vector.
   struct RecordInProgress {
     std::vector<std::string>* fields;
     std::size_t field_count = 0;
@@ -78,9 +80,9 @@ class CsvReader {
   std::string text_;  // decoded UTF-8 of the last chunk, parsed from position_
   std::size_t position_ = 0;
   std::uint64_t line_ = 1;  // physical line of text_[position_]
-  bool after_cr_ = false;   // whether the last consumed character was a CR
+  bool after_cr_ = false;   // true after a CR, so that the LF of a CR LF ends no second line
 
-  // Maps positions in text_ back to file offsets: text_[mark_position_] is at mark_offset_.
+  // File offset of text_[mark_position_], from which fileOffsetAt counts forward.
   std::size_t mark_position_ = 0;
   std::uint64_t mark_offset_ = 0;
   bool bom_counted_ = false;

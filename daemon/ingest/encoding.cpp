@@ -62,7 +62,7 @@ constexpr HighByteTable makeWindows1252Table() {
 }
 
 // ISO-8859-15 is Latin-1 with eight code points replaced. The C1 controls 0x80 to 0x9F stay
-// undefined here because an export that contains them is Windows-1252 read with the wrong setting.
+// undefined because exports contain no control characters, so these bytes mean Windows-1252.
 constexpr HighByteTable makeIso8859_15Table() {
   HighByteTable table{};
   for (std::size_t i = 0x20; i < table.size(); ++i) {
@@ -94,9 +94,9 @@ struct SequenceCheck {
   std::size_t length;  // bytes of the sequence when kind is kValid
 };
 
-// Checks the UTF-8 sequence that starts at `bytes[0]`, following the well-formed byte sequences
-// of the Unicode Standard (table 3-7). kTruncated means that the `size` bytes available are a
-// valid start of a longer sequence.
+// Checks the UTF-8 sequence that starts at `bytes[0]` and rejects overlong forms, surrogates and
+// code points above U+10FFFF. kTruncated means that the `size` bytes available are a valid start
+// of a longer sequence.
 SequenceCheck checkSequence(const unsigned char* bytes, std::size_t size) {
   const unsigned char lead = bytes[0];
   if (lead < 0x80) {
@@ -133,7 +133,8 @@ SequenceCheck checkSequence(const unsigned char* bytes, std::size_t size) {
   return {SequenceKind::kValid, length};
 }
 
-// Where a UTF-8 scan stopped: at the end (kValid) or at a sequence that is invalid or truncated.
+// Outcome of a UTF-8 scan: the length of the valid text, and the kind of sequence that ended it
+// (kValid when the scan reached the end).
 struct Utf8Scan {
   std::size_t valid_length;
   SequenceKind stop;
@@ -162,8 +163,8 @@ Utf8Scan scanUtf8(std::string_view text, std::size_t start) {
   return {size, SequenceKind::kValid};
 }
 
-// Counts line breaks: CR LF, LF and a lone CR each count once. `after_cr` tells whether the byte
-// before `bytes` was a CR, and is updated to the last byte of `bytes`.
+// Counts line breaks: CR LF, LF and a lone CR each count once. `after_cr` is true when the byte
+// before `bytes` was a CR. On return, it is true when the last byte of `bytes` is a CR.
 std::uint64_t countLineBreaks(std::string_view bytes, bool& after_cr) {
   std::uint64_t count = 0;
   bool previous_cr = after_cr;
@@ -333,9 +334,9 @@ Result<std::size_t> Utf8Decoder::completeHeldSequence(std::string_view bytes, st
   } else {
     out.append(complete);
   }
-  const std::size_t taken = check.length - held_size_;
+  const std::size_t bytes_used = check.length - held_size_;
   held_size_ = 0;
-  return taken;
+  return bytes_used;
 }
 
 Status Utf8Decoder::decodeSingleByte(std::string_view bytes, std::string& out) {

@@ -21,7 +21,7 @@ std::string encodingName(Encoding encoding);
 // cp1252) and iso-8859-15 (or latin-9).
 Result<Encoding> parseEncoding(std::string_view name);
 
-// Checks that `bytes` is complete, valid UTF-8: no overlong forms, surrogates, code points above
+// Returns true when `bytes` is valid UTF-8, with no overlong forms, surrogates, code points above
 // U+10FFFF or truncated sequences.
 bool isValidUtf8(std::string_view bytes);
 
@@ -65,7 +65,7 @@ class Utf8Decoder {
   Encoding encoding_;
   std::uint64_t offset_ = 0;  // stream offset of the next byte passed to decode()
   std::uint64_t line_ = 1;    // line of that byte
-  bool after_cr_ = false;     // whether the previous byte was a CR, so that an LF ends no line
+  bool after_cr_ = false;     // true after a CR, so that the LF of a CR LF ends no second line
   std::array<char, 4> held_{};
   std::size_t held_size_ = 0;
   std::uint64_t held_offset_ = 0;

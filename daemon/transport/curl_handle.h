@@ -23,7 +23,7 @@ struct CurlEasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
 };
 
-// An easy handle; it keeps its connection cache and TLS session cache across curl_easy_reset.
+// An easy handle. It keeps its connection cache and TLS session cache across curl_easy_reset.
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 
 // Returns a new easy handle, or nullptr when libcurl could not be initialized.
@@ -43,7 +43,7 @@ class CurlStringList {
   CurlStringList& operator=(const CurlStringList&) = delete;
   ~CurlStringList() { curl_slist_free_all(head_); }
 
-  // Appends a copy of `text`; returns false when libcurl could not allocate it.
+  // Appends a copy of `text`. Returns false when libcurl could not allocate it.
   bool append(const std::string& text) {
     curl_slist* head = curl_slist_append(head_, text.c_str());
     if (head == nullptr) {

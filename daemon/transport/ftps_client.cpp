@@ -1,5 +1,7 @@
 #include "transport/ftps_client.h"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <fstream>
 #include <memory>
@@ -16,7 +18,7 @@ namespace {
 
 std::shared_ptr<spdlog::logger> logger() { return alur::logger("transport"); }
 
-// libcurl codes that mean the network or the peer dropped the exchange.
+// Returns whether `code` means that the network or the peer dropped the exchange.
 bool isNetworkFailure(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -27,23 +29,33 @@ bool isNetworkFailure(CURLcode code) {
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_FTP_ACCEPT_TIMEOUT:
-    // NOTE: libcurl also returns CURLE_SSL_CONNECT_ERROR for a TLS version or cipher mismatch,
-    // which no retry fixes. It has no separate code for that case, so the message carries
-    // libcurl's own text for the operator.
-    case CURLE_SSL_CONNECT_ERROR:
       return true;
     default:
       return false;
   }
 }
 
-// libcurl codes that mean the server certificate cannot be trusted with this configuration.
+// Returns whether a TLS handshake failed because the peers share no TLS version or cipher, as
+// opposed to a connection cut during the handshake. libcurl 7.88 reports both as
+// CURLE_SSL_CONNECT_ERROR, with OpenSSL's reason string in the error text for the former.
+bool isTlsMismatch(std::string_view curl_error) {
+  static constexpr std::array<std::string_view, 8> kMismatchReasons = {
+      "wrong version number",    "unsupported protocol",
+      "no protocols available",  "alert protocol version",
+      "alert handshake failure", "no shared cipher",
+      "no ciphers available",    "unsafe legacy renegotiation disabled"};
+  return std::any_of(
+      kMismatchReasons.begin(), kMismatchReasons.end(),
+      [&](std::string_view reason) { return curl_error.find(reason) != std::string_view::npos; });
+}
+
+// Returns whether `code` means that the configured CAs cannot verify the server certificate.
 bool isTrustFailure(CURLcode code) {
   return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE;
 }
 
-// libcurl codes, without a 4yz or 5yz reply, for a server that misbehaved in a way that a later
-// attempt may not see, or for a local disk that may have free space later.
+// Returns whether `code`, without a 4yz or 5yz reply, means a server fault that a later attempt
+// may not meet, or a local disk that may have free space later.
 bool isServerOrDiskHiccup(CURLcode code) {
   switch (code) {
     case CURLE_WEIRD_SERVER_REPLY:
@@ -78,6 +90,8 @@ std::string describeReason(CURLcode code, long ftp_code, const std::string& curl
       return "server certificate not trusted: " + curl_error;
     case CURLE_SSL_CACERT_BADFILE:
       return "CA file could not be loaded: " + curl_error;
+    case CURLE_SSL_CONNECT_ERROR:
+      return "TLS handshake failed: " + curl_error;
     case CURLE_REMOTE_ACCESS_DENIED:
       return "remote directory not accessible: " + curl_error;
     case CURLE_REMOTE_FILE_NOT_FOUND:
@@ -88,27 +102,32 @@ std::string describeReason(CURLcode code, long ftp_code, const std::string& curl
 }
 
 // Returns what the operator should check or do, or an empty string when nothing specific helps.
-std::string adviceFor(CURLcode code, long ftp_code) {
+std::string adviceFor(CURLcode code, long ftp_code, Outcome outcome) {
   if (code == CURLE_LOGIN_DENIED || ftp_code == 530) {
-    return "check ftps user and password in the configuration";
+    return "check platform.user and platform.password in the configuration";
   }
   switch (code) {
     case CURLE_USE_SSL_FAILED:
-      return "the relay never sends credentials in clear text; check the ftps host and port, and "
-             "implicit_tls when the server expects TLS from the first byte";
+      return "the relay sends credentials only over TLS, so check platform.host and "
+             "platform.port, and set platform.tls = implicit when the server expects TLS from the "
+             "first byte";
     case CURLE_PEER_FAILED_VERIFICATION:
-      return "check that ca_file contains the CA that signed the server certificate and that the "
-             "ftps host is a name listed in that certificate";
+      return "check that platform.ca_file contains the CA that signed the server certificate "
+             "and that platform.host is a name or address listed in that certificate";
     case CURLE_SSL_CACERT_BADFILE:
-      return "check that ca_file names a readable PEM file";
+      return "check that platform.ca_file names a readable PEM file";
     case CURLE_SSL_CONNECT_ERROR:
-      return "retry later; if it persists, check that the server accepts TLS 1.2 or later";
+      if (outcome == Outcome::kPermanent) {
+        return "check platform.port and platform.tls (explicit or implicit), and that the "
+               "server accepts TLS 1.2";
+      }
+      return "retry later, and check platform.port and platform.tls if it persists";
     case CURLE_COULDNT_RESOLVE_HOST:
-      return "check the ftps host name in the configuration and the DNS settings";
+      return "check platform.host in the configuration and the DNS settings";
     case CURLE_COULDNT_CONNECT:
       return "check that the server is running and reachable on this port, then retry later";
     case CURLE_OPERATION_TIMEDOUT:
-      return "the server or the network stalled; retry later";
+      return "retry later, and check the network if it persists";
     case CURLE_REMOTE_ACCESS_DENIED:
       return "check that the remote directory exists and that the FTP user may enter it";
     case CURLE_WRITE_ERROR:
@@ -118,16 +137,15 @@ std::string adviceFor(CURLcode code, long ftp_code) {
   }
   switch (ftp_code) {
     case 421:
-      return "the server is closing the connection (service not available); retry later";
+      return "the server is not available now, so retry later";
     case 425:
     case 426:
-      return "the data connection failed; check that firewalls allow passive-mode data ports, "
-             "then retry later";
+      return "check that firewalls allow the passive-mode data ports, then retry later";
     case 450:
     case 451:
-      return "the server could not process the file right now; retry later";
+      return "the server could not process the file now, so retry later";
     case 452:
-      return "the server has no storage space left; retry later";
+      return "the server has no storage space left, so retry later";
     case 550:
       return "check that the file exists and that the FTP user has access to it";
     case 553:
@@ -139,6 +157,9 @@ std::string adviceFor(CURLcode code, long ftp_code) {
 }
 
 std::string joinRemotePath(const std::string& remote_dir, const std::string& name) {
+  if (remote_dir.empty()) {
+    return name;
+  }
   std::string path = remote_dir;
   while (path.size() > 1 && path.back() == '/') {
     path.pop_back();
@@ -187,7 +208,8 @@ std::string encodeDirectory(const std::string& remote_dir) {
   return encoded.empty() ? "" : encoded + "/";
 }
 
-// Returns an error when `text` could end an FTP command early: RNFR and RNTO send names as is.
+// Returns an error when `text` could end an FTP command early, because RNFR and RNTO send names
+// unchanged.
 std::optional<TransferResult> rejectControlCharacters(std::string_view what,
                                                       const std::string& text) {
   if (text.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos) {
@@ -198,13 +220,16 @@ std::optional<TransferResult> rejectControlCharacters(std::string_view what,
 }
 
 std::optional<TransferResult> validateRemoteName(const std::string& name) {
+  if (std::optional<TransferResult> invalid = rejectControlCharacters("remote file name", name)) {
+    return invalid;
+  }
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
     return makeResult(Outcome::kPermanent,
                       fmt::format("invalid remote file name \"{}\": it must be a plain file name "
                                   "without '/'",
                                   name));
   }
-  return rejectControlCharacters("remote file name", name);
+  return std::nullopt;
 }
 
 size_t discardBody(char* /*data*/, size_t size, size_t count, void* /*user_data*/) {
@@ -258,9 +283,12 @@ std::vector<std::string> parseNameList(const std::string& listing) {
 
 }  // namespace
 
-Outcome classify(CURLcode code, long ftp_code) {
+Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error) {
   if (code == CURLE_OK) {
     return Outcome::kOk;
+  }
+  if (code == CURLE_SSL_CONNECT_ERROR) {
+    return isTlsMismatch(curl_error) ? Outcome::kPermanent : Outcome::kTransient;
   }
   if (isNetworkFailure(code)) {
     return Outcome::kTransient;
@@ -293,11 +321,10 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
       return *invalid;
     }
   }
-  if (std::optional<TransferResult> invalid = rejectControlCharacters("remote directory",
-                                                                      remote_dir)) {
+  if (std::optional<TransferResult> invalid =
+          rejectControlCharacters("remote directory", remote_dir)) {
     return *invalid;
   }
-
   std::error_code error;
   const std::uintmax_t file_size = std::filesystem::file_size(local_file, error);
   if (error) {
@@ -307,27 +334,15 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
                                   local_file.string(), error.message()));
   }
   const auto local_size = static_cast<std::int64_t>(file_size);
-  const std::string final_path = joinRemotePath(remote_dir, final_name);
 
   RemoteSize existing = remoteSize(remote_dir, final_name);
   if (!existing.result.ok()) {
     return existing.result;
   }
   if (existing.size.has_value()) {
-    if (*existing.size == local_size) {
-      logger()->info("{} is already on {} with the local size ({} bytes), upload skipped",
-                     final_path, endpoint(), local_size);
-      return {};
-    }
-    return makeResult(Outcome::kPermanent,
-                      fmt::format("upload of {} failed: {} already exists on {} with {} bytes, "
-                                  "the local file has {} bytes; it is never overwritten because "
-                                  "the platform may have processed it: check the batch numbering "
-                                  "and rename the local batch or the remote file",
-                                  local_file.string(), final_path, endpoint(), *existing.size,
-                                  local_size));
+    return compareWithExisting(local_file, local_size, joinRemotePath(remote_dir, final_name),
+                               *existing.size);
   }
-
   TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
   if (!stored.ok()) {
     return stored;
@@ -337,26 +352,39 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
     if (!renamed.ok()) {
       return renamed;
     }
+    TransferResult checked =
+        checkRemoteSize(local_file, local_size, remote_dir, final_name, "the rename");
+    if (!checked.ok()) {
+      return checked;
+    }
   }
-  RemoteSize uploaded = remoteSize(remote_dir, final_name);
-  if (!uploaded.result.ok()) {
-    return uploaded.result;
-  }
-  if (uploaded.size != local_size) {
-    return makeResult(Outcome::kPermanent,
-                      fmt::format("upload of {} failed: after the rename, {} on {} has {} bytes "
-                                  "instead of {}: check the file on the server before retrying",
-                                  local_file.string(), final_path, endpoint(),
-                                  uploaded.size ? fmt::format("{}", *uploaded.size) : "no size",
-                                  local_size));
-  }
-  logger()->info("uploaded {} to {} on {} ({} bytes)", local_file.string(), final_path,
-                 endpoint(), local_size);
+  logger()->info("uploaded {} to {} on {} ({} bytes)", local_file.string(),
+                 joinRemotePath(remote_dir, final_name), endpoint(), local_size);
   return {};
 }
 
-// Sends the file under `name`, then checks that the server stored every byte: a connection cut
-// during the transfer can still end with a 226 reply.
+// Skips an upload whose final file is already there with the local size, and never overwrites
+// one with another size, because the platform may already have processed it.
+TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& local_file,
+                                               std::int64_t local_size,
+                                               const std::string& final_path,
+                                               std::int64_t remote_size) const {
+  if (remote_size == local_size) {
+    logger()->info("{} is already on {} with the local size ({} bytes), upload skipped", final_path,
+                   endpoint(), local_size);
+    return {};
+  }
+  return makeResult(
+      Outcome::kPermanent,
+      fmt::format("upload of {} failed: {} already exists on {} with {} bytes, but the local file "
+                  "has {} bytes. It is not overwritten because the platform may have processed "
+                  "it: check the batch numbering, then rename the local batch or have the remote "
+                  "file removed",
+                  local_file.string(), final_path, endpoint(), remote_size, local_size));
+}
+
+// Sends the file under `name`, then checks that the server stored every byte, because a
+// connection cut during the transfer can still end with a 226 reply.
 TransferResult FtpsClient::store(const std::filesystem::path& local_file, std::int64_t local_size,
                                  const std::string& remote_dir, const std::string& name) {
   const std::string remote_path = joinRemotePath(remote_dir, name);
@@ -367,8 +395,8 @@ TransferResult FtpsClient::store(const std::filesystem::path& local_file, std::i
                                   "permissions",
                                   local_file.string()));
   }
-  logger()->debug("sending {} ({} bytes) to {} on {}", local_file.string(), local_size,
-                  remote_path, endpoint());
+  logger()->debug("sending {} ({} bytes) to {} on {}", local_file.string(), local_size, remote_path,
+                  endpoint());
   if (CURLcode code = prepare(fileUrl(remote_dir, name)); code != CURLE_OK) {
     return setupFailure(code);
   }
@@ -381,20 +409,25 @@ TransferResult FtpsClient::store(const std::filesystem::path& local_file, std::i
   if (reply.code != CURLE_OK) {
     return failure(fmt::format("upload of {} to {}", local_file.string(), remote_path), reply);
   }
+  return checkRemoteSize(local_file, local_size, remote_dir, name, "the transfer");
+}
 
-  RemoteSize stored = remoteSize(remote_dir, name);
-  if (!stored.result.ok()) {
-    return stored.result;
+// Returns kOk when `remote_dir/name` has `local_size` bytes, else kTransient, so that the upload
+// stops before its next step.
+TransferResult FtpsClient::checkRemoteSize(const std::filesystem::path& local_file,
+                                           std::int64_t local_size, const std::string& remote_dir,
+                                           const std::string& name, std::string_view step) {
+  RemoteSize remote = remoteSize(remote_dir, name);
+  if (!remote.result.ok() || remote.size == local_size) {
+    return remote.result;
   }
-  if (stored.size != local_size) {
-    return makeResult(Outcome::kTransient,
-                      fmt::format("upload of {} failed: {} on {} has {} bytes instead of {} "
-                                  "after the transfer, so it was not renamed; retry later",
-                                  local_file.string(), remote_path, endpoint(),
-                                  stored.size ? fmt::format("{}", *stored.size) : "no size",
-                                  local_size));
-  }
-  return {};
+  const std::string found =
+      remote.size ? fmt::format("has {} bytes", *remote.size) : std::string("is missing");
+  return makeResult(Outcome::kTransient,
+                    fmt::format("upload of {} failed: after {}, {} on {} {} instead of {} bytes: "
+                                "retry later",
+                                local_file.string(), step, joinRemotePath(remote_dir, name),
+                                endpoint(), found, local_size));
 }
 
 // Renames with RNFR and RNTO sent after "CWD remote_dir", so both names are relative to it.
@@ -419,6 +452,8 @@ TransferResult FtpsClient::rename(const std::string& remote_dir, const std::stri
 
 // Queries the size with SIZE (RFC 3659). libcurl 7.88 returns CURLE_REMOTE_FILE_NOT_FOUND when
 // the server replies 550, which vsftpd does for a missing file.
+// NOTE: a server that also replies 550 to SIZE for a file that it refuses to stat makes that
+// file look absent, so upload() would rename over it.
 FtpsClient::RemoteSize FtpsClient::remoteSize(const std::string& remote_dir,
                                               const std::string& name) {
   RemoteSize remote;
@@ -442,7 +477,7 @@ FtpsClient::RemoteSize FtpsClient::remoteSize(const std::string& remote_dir,
   if (length < 0) {
     remote.result = makeResult(
         Outcome::kPermanent,
-        fmt::format("size query of {} failed on {}: the server did not return a size: the "
+        fmt::format("size query of {} failed on {}: the server returned no size, and the "
                     "upload needs the SIZE command (RFC 3659) to check what was stored",
                     remote_path, endpoint()));
     return remote;
@@ -453,8 +488,8 @@ FtpsClient::RemoteSize FtpsClient::remoteSize(const std::string& remote_dir,
 
 TransferResult FtpsClient::list(const std::string& remote_dir, std::vector<std::string>* names) {
   names->clear();
-  if (std::optional<TransferResult> invalid = rejectControlCharacters("remote directory",
-                                                                      remote_dir)) {
+  if (std::optional<TransferResult> invalid =
+          rejectControlCharacters("remote directory", remote_dir)) {
     return *invalid;
   }
   if (CURLcode code = prepare(directoryUrl(remote_dir)); code != CURLE_OK) {
@@ -479,8 +514,8 @@ TransferResult FtpsClient::download(const std::string& remote_dir, const std::st
   if (std::optional<TransferResult> invalid = validateRemoteName(name)) {
     return *invalid;
   }
-  if (std::optional<TransferResult> invalid = rejectControlCharacters("remote directory",
-                                                                      remote_dir)) {
+  if (std::optional<TransferResult> invalid =
+          rejectControlCharacters("remote directory", remote_dir)) {
     return *invalid;
   }
   std::filesystem::path partial = local_file;
@@ -561,12 +596,20 @@ CURLcode FtpsClient::prepare(const std::string& url) {
   // text.
   set(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
   set(CURLOPT_FTPSSLAUTH, static_cast<long>(CURLFTPAUTH_TLS));
+  // NOTE: TLS 1.2 exactly. With TLS 1.3, libcurl 7.88 opens the second data connection on a
+  // reused control connection without resuming the control channel's session, and vsftpd 3.0.3
+  // with require_ssl_reuse=YES rejects it with "522 SSL connection failed: session reuse
+  // required". ReusesOneControlConnection in ftps_client_test.cpp fails without this cap.
+  // Upstream report: https://github.com/curl/curl/issues/4654
   set(CURLOPT_SSLVERSION,
       static_cast<long>(CURL_SSLVERSION_TLSv1_2) | static_cast<long>(CURL_SSLVERSION_MAX_TLSv1_2));
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   if (!settings_.ca_file.empty()) {
+    // Trusts only the configured CAs: without this, libcurl also trusts its default CA
+    // directory (/etc/ssl/certs on Debian).
     set(CURLOPT_CAINFO, settings_.ca_file.c_str());
+    set(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
   }
   // vsftpd's require_ssl_reuse rejects a data channel that does not resume the control
   // channel's TLS session.
@@ -599,6 +642,10 @@ FtpsClient::Reply FtpsClient::perform() {
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &reply.ftp_code);
   reply.curl_error = error_buffer_[0] != '\0' ? std::string(error_buffer_.data())
                                               : std::string(curl_easy_strerror(reply.code));
+  while (!reply.curl_error.empty() &&
+         std::isspace(static_cast<unsigned char>(reply.curl_error.back()))) {
+    reply.curl_error.pop_back();
+  }
   reply.server_reply = last_server_reply_;
   return reply;
 }
@@ -635,26 +682,25 @@ std::string FtpsClient::endpoint() const {
 }
 
 TransferResult FtpsClient::failure(std::string_view action, const Reply& reply) const {
-  std::string message =
-      fmt::format("{} failed on {}: {} (curl code {}", action, endpoint(),
-                  describeReason(reply.code, reply.ftp_code, reply.curl_error),
-                  static_cast<int>(reply.code));
+  const Outcome outcome = classify(reply.code, reply.ftp_code, reply.curl_error);
+  std::string message = fmt::format("{} failed on {}: {} (curl code {}", action, endpoint(),
+                                    describeReason(reply.code, reply.ftp_code, reply.curl_error),
+                                    static_cast<int>(reply.code));
   if (reply.ftp_code >= 400 && !reply.server_reply.empty()) {
     message += fmt::format(", server reply \"{}\"", reply.server_reply);
   }
   message += ')';
-  const std::string advice = adviceFor(reply.code, reply.ftp_code);
+  const std::string advice = adviceFor(reply.code, reply.ftp_code, outcome);
   if (!advice.empty()) {
     message += ": " + advice;
   }
   logger()->debug("{}", message);
-  return makeResult(classify(reply.code, reply.ftp_code), std::move(message), reply.ftp_code);
+  return makeResult(outcome, std::move(message), reply.ftp_code);
 }
 
 TransferResult FtpsClient::setupFailure(CURLcode code) const {
-  return makeResult(Outcome::kPermanent,
-                    fmt::format("libcurl setup for {} failed: {}", endpoint(),
-                                curl_easy_strerror(code)));
+  return makeResult(Outcome::kPermanent, fmt::format("libcurl setup for {} failed: {}", endpoint(),
+                                                     curl_easy_strerror(code)));
 }
 
 }  // namespace alur::transport

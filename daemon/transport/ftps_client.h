@@ -20,12 +20,14 @@ namespace alur::transport {
 // (CURLINFO_RESPONSE_CODE), 0 when none was received. Network failures and interrupted TLS
 // handshakes are transient whatever the last reply was. Certificate and CA file errors are
 // permanent. Otherwise a 4yz reply is transient and a 5yz reply permanent (RFC 959, 4.2.1), and
-// the remaining libcurl codes are classified by what they mean.
-Outcome classify(CURLcode code, long ftp_code);
+// the remaining libcurl codes are classified by what they mean. `curl_error` is libcurl's error
+// text (CURLOPT_ERRORBUFFER). It is read only for CURLE_SSL_CONNECT_ERROR, which libcurl returns
+// both for an interrupted handshake and for a TLS version or cipher mismatch that no retry fixes.
+Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error = {});
 
-// One FTPS control connection, reused across operations while the server keeps it open; libcurl
-// reconnects transparently when it was closed. An FtpsClient is not thread-safe: use one per
-// thread.
+// One FTPS control connection, reused across operations while the server keeps it open. libcurl
+// opens a new one when the server has closed it. An FtpsClient is not thread-safe, so use one
+// per thread.
 class FtpsClient final : public Transport {
  public:
   explicit FtpsClient(FtpsSettings settings);
@@ -54,8 +56,14 @@ class FtpsClient final : public Transport {
   CURLcode prepare(const std::string& url);
   Reply perform();
   RemoteSize remoteSize(const std::string& remote_dir, const std::string& name);
+  TransferResult compareWithExisting(const std::filesystem::path& local_file,
+                                     std::int64_t local_size, const std::string& final_path,
+                                     std::int64_t remote_size) const;
   TransferResult store(const std::filesystem::path& local_file, std::int64_t local_size,
                        const std::string& remote_dir, const std::string& name);
+  TransferResult checkRemoteSize(const std::filesystem::path& local_file, std::int64_t local_size,
+                                 const std::string& remote_dir, const std::string& name,
+                                 std::string_view step);
   TransferResult rename(const std::string& remote_dir, const std::string& from,
                         const std::string& to);
   TransferResult retrieve(const std::string& remote_dir, const std::string& name,

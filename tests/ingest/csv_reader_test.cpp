@@ -151,7 +151,7 @@ TEST(CsvReaderTest, KeepsCrLfInsideQuotes) {
 }
 
 TEST(CsvReaderTest, CountsEveryLineBreakInsideQuotes) {
-  // The quoted field holds a CR LF, a lone CR and an LF: three physical line breaks.
+  // The quoted field contains a CR LF, a lone CR and an LF: three physical line breaks.
   ReadOutcome outcome = readAll("\"a\r\nb\rc\nd\";x\r\nnext\r\n");
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.message();
   EXPECT_EQ(outcome.records, (Records{{"a\r\nb\rc\nd", "x"}, {"next"}}));
@@ -341,7 +341,7 @@ TEST(CsvReaderTest, RejectsRecordLongerThanMax) {
   EXPECT_EQ(outcome.records, (Records{{"abc"}}));
 }
 
-TEST(CsvReaderTest, RejectsRecordLongerThanMaxAtEndOfInput) {
+TEST(CsvReaderTest, RejectsLongLastRecord) {
   CsvOptions options;
   options.max_record_bytes = 10;
   ReadOutcome outcome = readAll("0123;567890", options);
@@ -360,7 +360,7 @@ TEST(CsvReaderTest, RecordSizeErrorNamesOpenQuote) {
   EXPECT_TRUE(containsText(outcome.status.message(), "quoted field that begins at line 2"));
 }
 
-TEST(CsvReaderTest, StopsRunawayRecordWithoutReadingWholeInput) {
+TEST(CsvReaderTest, StopsRunawayRecordEarly) {
   CsvOptions options;
   options.max_record_bytes = 2 * kChunk;
   const std::string input(20 * kChunk, 'z');
@@ -421,7 +421,7 @@ TEST(CsvReaderTest, ReadsUtf8CharacterSplitAcrossChunkBoundary) {
   }
 }
 
-TEST(CsvReaderTest, ReportsInvalidUtf8WithOffsetAndLine) {
+TEST(CsvReaderTest, ReportsInvalidUtf8Byte) {
   ReadOutcome outcome = readAll("a;b\nc;d\ne;caf\xE9\n", withEncoding(Encoding::kUtf8));
   ASSERT_FALSE(outcome.status.ok());
   EXPECT_TRUE(
@@ -429,14 +429,14 @@ TEST(CsvReaderTest, ReportsInvalidUtf8WithOffsetAndLine) {
   EXPECT_TRUE(containsText(outcome.status.message(), "set the profile's encoding"));
 }
 
-TEST(CsvReaderTest, ReportsUndefinedWindows1252ByteWithOffsetAndLine) {
+TEST(CsvReaderTest, ReportsUndefinedWindows1252Byte) {
   ReadOutcome outcome = readAll("a;b\r\nc;\x81\r\n", withEncoding(Encoding::kWindows1252));
   ASSERT_FALSE(outcome.status.ok());
   EXPECT_TRUE(containsText(outcome.status.message(),
                            "invalid Windows-1252 byte 0x81 at byte offset 7 (line 2)"));
 }
 
-TEST(CsvReaderTest, ReportsIso8859_15ControlByteWithOffsetAndLine) {
+TEST(CsvReaderTest, ReportsIso8859_15ControlByte) {
   ReadOutcome outcome = readAll("a;b\r\nc;\x80\r\n", withEncoding(Encoding::kIso8859_15));
   ASSERT_FALSE(outcome.status.ok());
   EXPECT_TRUE(containsText(outcome.status.message(),

@@ -221,7 +221,7 @@ TEST(EncodingTest, Utf8ErrorNamesSequenceCutAtEnd) {
   EXPECT_TRUE(containsText(text.message(), "ends inside a multi-byte sequence"));
 }
 
-TEST(EncodingTest, CountsLoneCrAndCrLfAsOneLineBreakEach) {
+TEST(EncodingTest, CountsCrLfAndLoneCrAsLines) {
   Result<std::string> text = decodeToUtf8("a\r\nb\rc\n\nd\xFF", Encoding::kUtf8);
   ASSERT_FALSE(text.ok());
   EXPECT_TRUE(containsText(text.message(), "(line 5)"));

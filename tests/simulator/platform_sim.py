@@ -21,6 +21,7 @@ import ftplib
 import hashlib
 import json
 import logging
+import math
 import os
 import pwd
 import re
@@ -80,7 +81,7 @@ class StopRequested(BaseException):
 
 
 class StartupError(Exception):
-    """A precondition or a start step failed. The message says what to do."""
+    """A precondition or a start step failed. The message names the fix."""
 
 
 # ---------------------------------------------------------------------------
@@ -660,7 +661,7 @@ def render_pdf(lines: list[TextLine], title: str, created_at: dt.datetime) -> by
     ]
     info_object_number = len(objects)
 
-    # The comment with bytes above 0x7F tells transfer tools that the file is binary.
+    # A comment with bytes above 0x7F marks the file as binary for transfer tools.
     document = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -887,9 +888,9 @@ def create_user(name: str, home: Path, password: str) -> None:
 def delete_user(name: str) -> bool:
     """Delete the user and its group, but not its home. Return whether it is gone.
 
-    userdel exits with 8 while a process of the user still exists, for example a
-    vsftpd session that has not exited yet, so the call is retried and finally
-    forced.
+    userdel exits with 8 ("user currently logged in") when it finds a process
+    of the user, for example a vsftpd session that has not exited yet, so the
+    call is retried and finally forced.
     """
     deadline = time.monotonic() + VSFTPD_STOP_TIMEOUT_SECONDS
     while True:
@@ -912,9 +913,9 @@ def delete_user(name: str) -> bool:
 def check_pam_allows_shell() -> None:
     """Raise StartupError when PAM would reject the FTP user's login.
 
-    Debian's /etc/pam.d/vsftpd denies the users listed in /etc/ftpusers, which
-    only lists system accounts, and requires pam_shells, so the login shell must
-    be listed in /etc/shells.
+    Debian's /etc/pam.d/vsftpd denies the users listed in /etc/ftpusers (system
+    accounts by default) and requires pam_shells, so the login shell must be
+    listed in /etc/shells.
     """
     if not Path("/etc/pam.d/vsftpd").is_file():
         raise StartupError("/etc/pam.d/vsftpd is missing: reinstall the vsftpd package")
@@ -951,9 +952,11 @@ def render_vsftpd_config(settings: ServerSettings) -> str:
     """Return the vsftpd.conf text.
 
     Written for Debian 12's vsftpd 3.0.3-13, which rejects the option
-    ssl_tlsv1_2 ("unrecognised variable in config file"). Its ssl_tlsv1 option
-    only enables TLS 1.0, so it is turned off. TLS 1.2 and 1.3 stay enabled
-    because vsftpd never disables them, and OpenSSL negotiates the highest.
+    ssl_tlsv1_2 ("unrecognised variable in config file"). ssl_tlsv1 ("TLS v1"
+    in man vsftpd.conf) is turned off. TLS 1.2 and 1.3 have no option, and curl
+    7.88 negotiates both. The man page gives DES-CBC3-SHA as the default cipher
+    list, but this build negotiates ECDHE-RSA-AES256-GCM-SHA384 over TLS 1.2, so
+    ssl_ciphers is left at its default.
     """
     options = {
         "listen": "YES",
@@ -969,6 +972,8 @@ def render_vsftpd_config(settings: ServerSettings) -> str:
         "chroot_local_user": "YES",
         "allow_writeable_chroot": "YES",
         "pasv_enable": "YES",
+        # Passive mode only: with PORT, vsftpd would connect back to the client.
+        "port_enable": "NO",
         "pasv_address": HOST,
         "pasv_min_port": settings.passive_min_port,
         "pasv_max_port": settings.passive_max_port,
@@ -977,9 +982,6 @@ def render_vsftpd_config(settings: ServerSettings) -> str:
         "ssl_sslv2": "NO",
         "ssl_sslv3": "NO",
         "ssl_tlsv1": "NO",
-        # The built-in default, DES-CBC3-SHA, is refused by OpenSSL 3 at its
-        # default security level. TLS 1.3 suites are not affected by this list.
-        "ssl_ciphers": "HIGH:!aNULL:!MD5:!3DES",
         "require_ssl_reuse": "YES",
         "force_local_logins_ssl": "YES",
         "force_local_data_ssl": "YES",
@@ -994,7 +996,7 @@ def render_vsftpd_config(settings: ServerSettings) -> str:
         "log_ftp_protocol": "YES",
     }
     if settings.refuse_rename:
-        # vsftpd answers "550 Permission denied." to denied commands.
+        # vsftpd replies "550 Permission denied." to denied commands.
         options["cmds_denied"] = "RNFR,RNTO"
     return "".join(f"{key}={value}\n" for key, value in options.items())
 
@@ -1009,9 +1011,9 @@ def set_parent_death_signal() -> None:
 def start_vsftpd(config_file: Path, console_file: Path) -> subprocess.Popen:
     """Start vsftpd in a new session, so that a Ctrl-C in the terminal reaches only the simulator.
 
-    vsftpd writes start-up errors ("500 OOPS: ...") to file descriptor 0, which
-    is the client socket in inetd mode. So the console file is opened for
-    reading and writing and given as stdin, stdout and stderr.
+    vsftpd writes start-up errors ("500 OOPS: ...") to file descriptor 0, as
+    strace shows, so the console file is opened for reading and writing and
+    given as stdin, stdout and stderr.
     """
     console = os.open(console_file, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
     try:
@@ -1128,9 +1130,11 @@ def send_signal(pids: set[int], signal_number: signal.Signals) -> None:
 
 
 def verify_login(port: int, user: str, password: str, ca_file: Path) -> None:
-    """Log in over FTPS and list /depot, so that a PAM or TLS problem stops the start-up.
+    """Log in over FTPS and enter /depot, so that a PAM or TLS problem stops the start-up.
 
-    Without this check a client would only see "530 Login incorrect" later.
+    Without this check a client would only see "530 Login incorrect" later. The
+    check opens no data connection, because Python 3.11's ftplib does not reuse
+    the TLS session there, which vsftpd rejects with require_ssl_reuse=YES.
     """
     context = ssl.create_default_context(cafile=str(ca_file))
     session = ftplib.FTP_TLS(context=context, timeout=10)
@@ -1138,7 +1142,7 @@ def verify_login(port: int, user: str, password: str, ca_file: Path) -> None:
         session.connect(HOST, port)
         session.login(user, password)
         session.prot_p()
-        session.nlst("/" + UPLOAD_DIR_NAME)
+        session.cwd("/" + UPLOAD_DIR_NAME)
         session.quit()
     except (OSError, EOFError, ftplib.Error) as error:
         raise StartupError(
@@ -1246,7 +1250,7 @@ class StateStore:
 
 
 class DepositWatcher:
-    """Finds final deposits in the upload folder and writes the return files."""
+    """Poller that processes each final deposit in the upload folder once and writes its return files."""
 
     def __init__(self, upload_dir: Path, return_dir: Path, owner: pwd.struct_passwd,
                  state: StateStore, encoding: str, report_delay: float,
@@ -1434,7 +1438,7 @@ def check_reachable_by_others(directory: Path) -> None:
 
 
 class Simulator:
-    """Owns the work directory, the FTP user and the vsftpd process."""
+    """Owner of the work directory lock, the FTP user and the vsftpd process, from start to clean-up."""
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
@@ -1601,23 +1605,35 @@ class Simulator:
 
     def clean_up(self) -> None:
         """Stop vsftpd, delete the user and remove the ready file. Each step runs even if one fails."""
-        if self.vsftpd is not None:
+        for step in (self.stop_server, self.delete_ftp_user, self.remove_ready_file, self.release_lock):
             try:
-                stop_vsftpd(self.vsftpd, self.owner.pw_uid if self.owner else None)
-                LOG.info("vsftpd stopped")
-            except OSError as error:
-                LOG.error("stopping vsftpd (pid %d) failed: %s", self.vsftpd.pid, error)
-        if self.user_name is not None and user_exists(self.user_name):
-            if delete_user(self.user_name):
-                LOG.info("deleted user %s", self.user_name)
-                self.user_record.unlink(missing_ok=True)
-        elif self.user_name is not None:
-            self.user_record.unlink(missing_ok=True)
+                step()
+            except Exception:
+                LOG.exception("clean-up step %s failed", step.__name__)
+
+    def stop_server(self) -> None:
+        if self.vsftpd is not None:
+            stop_vsftpd(self.vsftpd, self.owner.pw_uid if self.owner else None)
+            LOG.info("vsftpd stopped")
+
+    def delete_ftp_user(self) -> None:
+        if self.user_name is None:
+            return
+        if user_exists(self.user_name):
+            if not delete_user(self.user_name):
+                return
+            LOG.info("deleted user %s", self.user_name)
+        self.user_record.unlink(missing_ok=True)
+
+    def remove_ready_file(self) -> None:
         if self.ready_file_written:
             # The password in the ready file is no longer valid.
             self.ready_file.unlink(missing_ok=True)
+
+    def release_lock(self) -> None:
         if self.lock_descriptor is not None:
             os.close(self.lock_descriptor)
+            self.lock_descriptor = None
 
 
 def raise_stop_requested(signal_number: int, frame) -> None:
@@ -1665,7 +1681,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--encoding", choices=("cp1252", "utf-8"), default="cp1252",
                         help="encoding used to decode deposits (default: cp1252)")
     args = parser.parse_args(argv)
-    if args.report_delay < 0:
+    if not math.isfinite(args.report_delay) or args.report_delay < 0:
         parser.error(f"--report-delay must be zero or more seconds, got {args.report_delay:g}")
     return args
 

@@ -5,8 +5,8 @@ Run as root, because the simulator creates a system user:
 
     python3 tests/simulator/selftest.py -v
 
-Exits non-zero when a test fails. Each test class starts the simulator in a
-temporary work directory and stops it at the end.
+Exits non-zero when a test fails. DepositTests shares one simulator, and each
+LifecycleTests test starts its own. Every simulator runs in a temporary folder.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ class RunningSimulator:
 
 
 class FtpsClient:
-    """Runs the curl CLI with explicit FTPS (AUTH TLS) against the simulator."""
+    """Client that runs the curl CLI with explicit FTPS (AUTH TLS) against the simulator."""
 
     def __init__(self, info: dict, tls_options: tuple[str, ...] = ()):
         self.info = info
@@ -191,7 +191,7 @@ class FtpsClient:
         return f"ftp://{self.info['host']}:{self.info['port']}{path}"
 
     def run(self, *arguments: str, secure: bool = True, password: str | None = None) -> subprocess.CompletedProcess:
-        """Run curl verbosely; stderr contains the FTP dialogue and the TLS version."""
+        """Run curl verbosely, so that stderr contains the FTP dialogue and the TLS version."""
         command = ["curl", "--silent", "--show-error", "--verbose", "--max-time", str(CURL_TIMEOUT_SECONDS),
                    "--cacert", self.info["ca_file"],
                    "--user", f"{self.info['user']}:{password or self.info['password']}"]
@@ -455,7 +455,7 @@ class DepositTests(unittest.TestCase):
                                 self.client.describe(completed))
 
     def test_clear_data_channel_rejected(self):
-        # --ftp-ssl-control protects the login only and asks for a clear data channel (PROT C).
+        # --ftp-ssl-control protects the login only and requests a clear data channel (PROT C).
         completed = self.client.run("--ftp-ssl-control", "--list-only", self.client.url("/retour/"),
                                     secure=False)
         self.assertNotEqual(completed.returncode, 0, self.client.describe(completed))
@@ -727,7 +727,7 @@ class LifecycleTests(unittest.TestCase):
         system_python = "/usr/bin/python3"
         if setpriv is None or not os.access(system_python, os.X_OK):
             self.skipTest("needs setpriv and /usr/bin/python3 to run the simulator as nobody")
-        # A copy in the temporary folder, because nobody may not read the repository.
+        # A copy in the temporary folder, because the user "nobody" may lack read access to the repository.
         copy = self.base / "platform_sim.py"
         shutil.copy(SIMULATOR, copy)
         completed = subprocess.run(

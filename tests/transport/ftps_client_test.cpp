@@ -24,11 +24,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <spawn.h>
 
 namespace alur::transport {
 
@@ -69,7 +70,7 @@ void writeFile(const fs::path& path, const std::string& bytes) {
   out << bytes;
 }
 
-// Creates a new directory under the system temporary directory; returns an empty path on failure.
+// Creates a new directory under the system temporary directory. Returns an empty path on failure.
 fs::path makeTempDirectory(const std::string& prefix) {
   std::string pattern = (fs::temp_directory_path() / (prefix + "XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
@@ -87,15 +88,22 @@ std::string binaryContent(std::size_t size) {
   return bytes;
 }
 
-// Runs a program found on PATH and returns its exit status, or -1 when it could not run.
+// Runs a program found on PATH with its output discarded. Returns its exit status, or -1 when it
+// could not run.
 int runProgram(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (const std::string& arg : args) {
     argv.push_back(const_cast<char*>(arg.c_str()));
   }
   argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   pid_t pid = -1;
-  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+  const int spawn_error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) {
     return -1;
   }
   int status = 0;
@@ -164,8 +172,8 @@ class Simulator {
     }
     const fs::path ready_file = base_dir_ / "ready.json";
     std::vector<std::string> args = {
-        "python3",   std::string(ALUR_SOURCE_DIR) + "/tests/simulator/platform_sim.py",
-        "--workdir", workdir().string(),
+        "python3",      std::string(ALUR_SOURCE_DIR) + "/tests/simulator/platform_sim.py",
+        "--workdir",    workdir().string(),
         "--ready-file", ready_file.string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     if (std::string error = spawn(args); !error.empty()) {
@@ -444,9 +452,9 @@ TEST_F(FtpsClientTest, DownloadsReturnFile) {
   FtpsClient client(settings());
   const std::string deposit = "2027_73282932000074_001.CSV";
   const std::string acknowledgement = "2027_73282932000074_001.ACK.TXT";
-  const TransferResult uploaded = client.upload(
-      writeLocal(deposit, "2027;73282932000074;0;transport test\r\n"), uploadDir(), deposit,
-      kTempSuffix);
+  const TransferResult uploaded =
+      client.upload(writeLocal(deposit, "2027;73282932000074;0;transport test\r\n"), uploadDir(),
+                    deposit, kTempSuffix);
   ASSERT_TRUE(uploaded.ok()) << uploaded.message;
 
   bool acknowledged = false;
@@ -525,16 +533,16 @@ TEST_F(FtpsClientTest, RejectsUnreadableCaFile) {
   const TransferResult result = client.list(uploadDir(), &names);
 
   EXPECT_EQ(result.outcome, Outcome::kPermanent);
-  EXPECT_THAT(result.message, HasSubstr("ca_file"));
+  EXPECT_THAT(result.message, HasSubstr("platform.ca_file"));
 }
 
-class FtpsClientRenameRefusedTest : public SimulatorFixture {
+class FtpsClientRenameDeniedTest : public SimulatorFixture {
  protected:
   static void SetUpTestSuite() { startSimulator({"--refuse-rename"}); }
   static void TearDownTestSuite() { stopSimulator(); }
 };
 
-TEST_F(FtpsClientRenameRefusedTest, LeavesFinalNameFree) {
+TEST_F(FtpsClientRenameDeniedTest, LeavesFinalNameFree) {
   FtpsClient client(settings());
   const fs::path local = writeLocal("refused.bin", "bytes that stay under the temporary name\n");
 
@@ -586,7 +594,7 @@ class ScriptedFtpServer {
     send(client, text.data(), text.size(), MSG_NOSIGNAL);
   }
 
-  // Reads one command line and records it; returns std::nullopt on EOF or after the timeout.
+  // Reads one command line and records it. Returns std::nullopt on EOF or after the timeout.
   std::optional<std::string> readCommand(int client) {
     std::string line;
     char byte = 0;
@@ -712,6 +720,22 @@ TEST(FtpsClientFailureTest, InterruptedHandshakeIsTransient) {
   EXPECT_THAT(server.commands(), Contains("AUTH TLS"));
 }
 
+TEST(FtpsClientFailureTest, ImplicitTlsOnExplicitPortIsPermanent) {
+  ScriptedFtpServer server([](ScriptedFtpServer& self, int client) {
+    self.sendText(client, "220 ready for AUTH TLS\r\n");
+    self.readSome(client);
+  });
+  FtpsSettings implicit = scriptedSettings(server.port());
+  implicit.implicit_tls = true;
+  FtpsClient client(implicit);
+  std::vector<std::string> names;
+
+  const TransferResult result = client.list("/depot", &names);
+
+  EXPECT_EQ(result.outcome, Outcome::kPermanent) << result.message;
+  EXPECT_THAT(result.message, HasSubstr("platform.tls"));
+}
+
 TEST(FtpsClientFailureTest, ServiceNotAvailableIsTransient) {
   ScriptedFtpServer server([](ScriptedFtpServer& self, int client) {
     self.sendText(client, "421 Too many connections, try again later.\r\n");
@@ -817,6 +841,27 @@ TEST(ClassifyTest, RefusalsArePermanent) {
       {CURLE_USE_SSL_FAILED, 500, Outcome::kPermanent},
       {CURLE_REMOTE_ACCESS_DENIED, 0, Outcome::kPermanent},
   });
+}
+
+TEST(ClassifyTest, InterruptedHandshakeIsTransient) {
+  // Error texts of libcurl 7.88 with OpenSSL 3.0 for a peer that closes or resets the connection.
+  EXPECT_EQ(classify(CURLE_SSL_CONNECT_ERROR, 234,
+                     "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to 127.0.0.1:21"),
+            Outcome::kTransient);
+  EXPECT_EQ(classify(CURLE_SSL_CONNECT_ERROR, 234, "Recv failure: Connection reset by peer"),
+            Outcome::kTransient);
+}
+
+TEST(ClassifyTest, TlsMismatchIsPermanent) {
+  EXPECT_EQ(classify(CURLE_SSL_CONNECT_ERROR, 0,
+                     "OpenSSL/3.0.11: error:0A00010B:SSL routines::wrong version number"),
+            Outcome::kPermanent);
+  EXPECT_EQ(classify(CURLE_SSL_CONNECT_ERROR, 234,
+                     "OpenSSL/3.0.11: error:0A000410:SSL routines::sslv3 alert handshake failure"),
+            Outcome::kPermanent);
+  EXPECT_EQ(classify(CURLE_SSL_CONNECT_ERROR, 234,
+                     "OpenSSL/3.0.11: error:0A00042E:SSL routines::tlsv1 alert protocol version"),
+            Outcome::kPermanent);
 }
 
 TEST(ClassifyTest, NetworkFailureOutranksEarlierReply) {

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include "batch/official_file.h"
+#include "common/text.h"
+
+namespace alur::batch {
+namespace {
+
+Contributor agency() {
+  Contributor c;
+  c.siret = "73282932000074";
+  c.ident_pro = "73282932000074";
+  c.professional_card = "CPI 7501 2016 000 012 345";
+  c.company_name = "Agence du Port";
+  return c;
+}
+
+lease::LeaseRecord record() {
+  lease::LeaseRecord r;
+  r.dwelling_id = "LOT100004";
+  r.management_id = "M3927-04";
+  r.address = {"40", "T", "IMP", "des Frênes", "Bât A", "13008", "Marseille", "13208"};
+  r.housing_type = lease::HousingType::kCollective;
+  r.construction_year = 1966;
+  r.construction_period = 4;
+  r.ownership = lease::Ownership::kCo;
+  r.elevator = lease::YesNo::kNo;
+  r.rooms = 3;
+  r.surface_centi_m2 = 5963;
+  r.floor = 0;
+  r.heating = lease::Heating::kCollective;
+  r.dpe_class = 'A';
+  r.lease_type = lease::LeaseType::kUnfurnished;
+  r.move_in_date = lease::Date{2023, 5, 1};
+  r.lease_date = lease::Date{2023, 5, 1};
+  r.rent = 87498;
+  r.charges = 7518;
+  return r;
+}
+
+TEST(OfficialFileTest, NamesFileWithYearIdentAndSequence) {
+  EXPECT_EQ(fileName(2027, "73282932000074", 7), "2027_73282932000074_007.CSV");
+}
+
+TEST(OfficialFileTest, WritesHeaderLine) {
+  FileOptions options;
+  options.comment = "Envoi; automatique";
+  EXPECT_EQ(headerLine(2027, agency(), 274, options), "2027;73282932000074;274;Envoi  automatique");
+}
+
+TEST(OfficialFileTest, WritesDwellingLineExactly) {
+  FileOptions options;
+  options.encoding = OutputEncoding::kUtf8;
+  std::string line = dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15},
+                                  lease::Date{2026, 1, 10}, nullptr);
+  EXPECT_EQ(line,
+            "LOT100004;2;1;150127;100126;40;T;IMP;des Frênes;Bât A;13008;Marseille;13208;;;;;"
+            "0101;CPI75012016000012345;M3927-04;Agence du Port;;2;4;1966;2;2;;;;;3;60;0;;;;;;2;"
+            ";A;1;1;;01052023;01052023;;;874,98;;;;75,18;");
+  EXPECT_EQ(split(line, ';').size(), static_cast<std::size_t>(kDwellingPositions));
+}
+
+TEST(OfficialFileTest, EncodesWindows1252) {
+  FileOptions options;
+  std::string line = dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15},
+                                  std::nullopt, nullptr);
+  EXPECT_NE(line.find("des Fr\xEAnes;B\xE2t A"), std::string::npos);
+  EXPECT_EQ(encodeText("12 €", OutputEncoding::kWindows1252), "12 \x80");
+  EXPECT_EQ(encodeText("12 €", OutputEncoding::kIso8859_15), "12 \xA4");
+}
+
+TEST(OfficialFileTest, UsesSurveyDateWhenNoPreviousOne) {
+  FileOptions options;
+  std::string line = dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15},
+                                  std::nullopt, nullptr);
+  EXPECT_EQ(line.substr(0, 28), "LOT100004;2;1;150127;150127;");
+}
+
+TEST(OfficialFileTest, TruncatesLongTextWithWarning) {
+  lease::LeaseRecord r = record();
+  r.address.street_name = "du Maréchal Jean-Marie de Lattre de Tassigny prolongée";
+  std::vector<std::string> warnings;
+  FileOptions options;
+  options.encoding = OutputEncoding::kUtf8;
+  std::string line = dwellingLine(r, agency(), options, lease::Date{2027, 1, 15}, std::nullopt,
+                                  &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("position 5d"), std::string::npos);
+  EXPECT_EQ(split(line, ';')[8], "du Maréchal Jean-Marie de Lattre de Tass");
+}
+
+TEST(OfficialFileTest, StripsSeparatorAndLineBreaksFromText) {
+  lease::LeaseRecord r = record();
+  r.address.complement = "Bât A;\r\nporte 2";
+  FileOptions options;
+  options.encoding = OutputEncoding::kUtf8;
+  std::string line = dwellingLine(r, agency(), options, lease::Date{2027, 1, 15}, std::nullopt,
+                                  nullptr);
+  EXPECT_EQ(split(line, ';').size(), static_cast<std::size_t>(kDwellingPositions));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(OfficialFileTest, TruncatesCardNumberWhenConfigured) {
+  FileOptions options;
+  options.card_number = CardNumberPolicy::kTruncate;
+  std::string line = dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15},
+                                  std::nullopt, nullptr);
+  EXPECT_EQ(split(line, ';')[18], "CPI7501201");
+}
+
+TEST(OfficialFileTest, RoundsChargesTooLongForTheirPosition) {
+  lease::LeaseRecord r = record();
+  r.charges = 124287;  // 1242,87 has 7 characters, position 58b allows 6
+  std::vector<std::string> warnings;
+  std::string line = dwellingLine(r, agency(), FileOptions{}, lease::Date{2027, 1, 15},
+                                  std::nullopt, &warnings);
+  EXPECT_EQ(split(line, ';')[53], "1243");
+  EXPECT_EQ(warnings.size(), 1u);
+}
+
+}  // namespace
+}  // namespace alur::batch

@@ -1,0 +1,252 @@
+// Runs the real alur-relay binary against the platform simulator (vsftpd with explicit TLS on
+// 127.0.0.1) with two consecutive exports of the same portfolio, and checks what reached the
+// platform against the expected outcome of every lease.
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <unistd.h>
+
+#include "support/process.h"
+#include "support/simulator.h"
+
+namespace alur::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Expected {
+  std::set<std::string> sendable;  // valid, in scope, and (day 2) new or changed
+  std::set<std::string> never_sent;  // invalid or out of scope
+};
+
+Expected expectedFromTruth(const fs::path& truth_file, bool only_new_or_changed) {
+  auto truth = nlohmann::json::parse(readFileBytes(truth_file));
+  Expected expected;
+  for (const auto& [id, lease] : truth.items()) {
+    bool sendable = lease.at("in_scope").get<bool>() && lease.at("valid").get<bool>();
+    std::string change = lease.value("change", "new");
+    if (!sendable) {
+      expected.never_sent.insert(id);
+    } else if (!only_new_or_changed || change != "unchanged") {
+      expected.sendable.insert(id);
+    }
+  }
+  return expected;
+}
+
+// Returns the dwelling ids of every line of the deposited files, in order, with repeats.
+std::vector<std::string> depositedIds(const fs::path& upload_folder,
+                                      std::set<std::string>* file_names) {
+  std::vector<std::string> ids;
+  for (const auto& entry : fs::directory_iterator(upload_folder)) {
+    file_names->insert(entry.path().filename().string());
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string line;
+    bool header = true;
+    while (std::getline(in, line)) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      ids.push_back(line.substr(0, line.find(';')));
+    }
+  }
+  return ids;
+}
+
+// Tenant names of an export in Windows-1252, column "Locataire", converted to UTF-8 here by the
+// test so that it can look for them in every encoding the service might write.
+std::vector<std::string> tenantNamesCp1252(const fs::path& export_file) {
+  std::vector<std::string> names;
+  std::ifstream in(export_file, std::ios::binary);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t pos; (pos = line.find(';', start)) != std::string::npos; start = pos + 1) {
+      fields.push_back(line.substr(start, pos - start));
+    }
+    if (fields.size() > 4) {
+      names.push_back(fields[3]);
+    }
+  }
+  return names;
+}
+
+std::string toUtf8FromCp1252(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+std::string queryText(const fs::path& database, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string result;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+      result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return result;
+}
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) {
+      GTEST_SKIP() << "the platform simulator creates a system user for vsftpd: run as root";
+    }
+    work_ = makeTempFolder("alur-e2e-");
+    ASSERT_FALSE(work_.empty());
+    std::string error = simulator_.start(work_ / "platform");
+    ASSERT_EQ(error, "");
+    fs::create_directories(work_ / "exports");
+    writeConfig();
+  }
+
+  void TearDown() override {
+    service_.stop(SIGTERM, std::chrono::seconds(20));
+    simulator_.stop();
+  }
+
+  void writeConfig() {
+    const SimulatorInfo& sim = simulator_.info();
+    std::ofstream out(work_ / "alur-relay.conf");
+    out << "[service]\nstate_dir = " << (work_ / "state").string() << "\n"
+        << "log_file = " << (work_ / "alur-relay.log").string() << "\n"
+        << "[export]\nfolder = " << (work_ / "exports").string() << "\n"
+        << "profile = " << ALUR_SOURCE_DIR << "/config/profiles/sample-a.profile\n"
+        << "stable_seconds = 1\nrescan_seconds = 5\n"
+        << "[contributor]\nsiret = 73282932000074\n"
+        << "professional_card = CPI 7501 2016 000 012 345\ncompany_name = Agence du Port\n"
+        << "[platform]\nhost = " << sim.host << "\nport = " << sim.port << "\n"
+        << "user = " << sim.user << "\npassword = " << sim.password << "\n"
+        << "ca_file = " << sim.ca_file << "\nupload_dir = " << sim.upload_dir << "\n"
+        << "return_dir = " << sim.return_dir << "\n"
+        << "[schedule]\nmode = after-import\ndelay_seconds = 1\nretry_initial_seconds = 1\n"
+        << "retry_max_seconds = 5\n"
+        << "[receipts]\npoll_seconds = 1\n"
+        << "[reference]\npostal_table = " << ALUR_SOURCE_DIR << "/data/laposte_hexasmal.csv\n";
+  }
+
+  void startService() {
+    ASSERT_TRUE(service_.start({std::string(ALUR_BINARY_DIR) + "/daemon/alur-relay", "run",
+                                "--config", (work_ / "alur-relay.conf").string()},
+                               work_ / "console.log"));
+  }
+
+  // Drops an export the way management software does: written under another name, then renamed.
+  void dropExport(const std::string& sample) {
+    fs::path temp = work_ / "exports" / "export.tmp";
+    fs::copy_file(fs::path(ALUR_SOURCE_DIR) / "tests/data" / sample, temp,
+                  fs::copy_options::overwrite_existing);
+    fs::rename(temp, work_ / "exports" / "export.csv");
+  }
+
+  bool waitForCertifiedBatches(int count) {
+    fs::path db = work_ / "state" / "alur-relay.db";
+    return waitFor(
+        [&] {
+          return queryText(db, "SELECT COUNT(*) FROM batch WHERE state = 'certified'") ==
+                 std::to_string(count);
+        },
+        std::chrono::seconds(120));
+  }
+
+  fs::path work_;
+  Simulator simulator_;
+  ChildProcess service_;
+};
+
+TEST_F(EndToEndTest, SendsEachValidLeaseOnceAndOnlyChangesOnDayTwo) {
+  startService();
+  dropExport("export-A-day1.csv");
+  ASSERT_TRUE(waitForCertifiedBatches(1)) << readFileBytes(work_ / "alur-relay.log");
+
+  std::set<std::string> files;
+  std::vector<std::string> day1 = depositedIds(simulator_.uploadFolder(), &files);
+  Expected expected1 = expectedFromTruth(
+      fs::path(ALUR_SOURCE_DIR) / "tests/data/export-A-day1.csv.truth.json", false);
+  std::set<std::string> sent1(day1.begin(), day1.end());
+  EXPECT_EQ(day1.size(), sent1.size()) << "a lease was sent twice on day 1";
+  EXPECT_EQ(sent1, expected1.sendable);
+  EXPECT_EQ(files.size(), 1u);
+
+  dropExport("export-A-day2.csv");
+  ASSERT_TRUE(waitForCertifiedBatches(2)) << readFileBytes(work_ / "alur-relay.log");
+
+  files.clear();
+  std::vector<std::string> all = depositedIds(simulator_.uploadFolder(), &files);
+  ASSERT_EQ(files.size(), 2u);
+  std::vector<std::string> day2(all.begin(), all.end());
+  for (const auto& id : day1) {
+    day2.erase(std::find(day2.begin(), day2.end(), id));
+  }
+  Expected expected2 = expectedFromTruth(
+      fs::path(ALUR_SOURCE_DIR) / "tests/data/export-A-day2.csv.truth.json", true);
+  std::set<std::string> sent2(day2.begin(), day2.end());
+  EXPECT_EQ(day2.size(), sent2.size()) << "a lease was sent twice on day 2";
+  EXPECT_EQ(sent2, expected2.sendable);
+
+  for (const auto& id : day1) {
+    EXPECT_EQ(expected1.never_sent.count(id), 0u) << id << " is invalid or out of scope";
+  }
+  for (const auto& id : day2) {
+    EXPECT_EQ(expected2.never_sent.count(id), 0u) << id << " is invalid or out of scope";
+  }
+
+  fs::path state = work_ / "state";
+  for (const auto& name : files) {
+    std::string stem = name.substr(0, name.size() - 4);
+    EXPECT_TRUE(fs::exists(state / "archive" / stem / (stem + ".CERTIFICAT.PDF"))) << name;
+    EXPECT_TRUE(fs::exists(state / "archive" / stem / (stem + ".ACK.TXT"))) << name;
+    EXPECT_TRUE(fs::exists(state / "archive" / stem / (stem + ".RAPPORT.CSV"))) << name;
+  }
+  EXPECT_EQ(queryText(state / "alur-relay.db", "PRAGMA integrity_check"), "ok");
+
+  // No tenant name anywhere the service writes: database (with its WAL), files sent, logs.
+  service_.stop(SIGTERM, std::chrono::seconds(20));
+  std::string written;
+  for (const auto& entry : fs::recursive_directory_iterator(state)) {
+    if (entry.is_regular_file() && entry.path().extension() != ".PDF") {
+      written += readFileBytes(entry.path());
+    }
+  }
+  written += readFileBytes(work_ / "alur-relay.log") + readFileBytes(work_ / "console.log");
+  std::string deposited;
+  for (const auto& name : files) {
+    deposited += readFileBytes(simulator_.uploadFolder() / name);
+  }
+  int checked = 0;
+  for (const char* sample : {"export-A-day1.csv", "export-A-day2.csv"}) {
+    for (const auto& name : tenantNamesCp1252(fs::path(ALUR_SOURCE_DIR) / "tests/data" / sample)) {
+      ++checked;
+      EXPECT_EQ(written.find(toUtf8FromCp1252(name)), std::string::npos) << name;
+      EXPECT_EQ(written.find(name), std::string::npos) << name;
+      EXPECT_EQ(deposited.find(name), std::string::npos) << name;
+    }
+  }
+  EXPECT_GT(checked, 600);
+}
+
+}  // namespace
+}  // namespace alur::testing

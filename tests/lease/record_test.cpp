@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include "lease/record.h"
+#include "lease/record_json.h"
+
+namespace alur::lease {
+namespace {
+
+LeaseRecord sampleRecord() {
+  LeaseRecord r;
+  r.dwelling_id = "LOT100000";
+  r.management_id = "M4582-00";
+  r.address = {"167", "", "RUE", "Gambetta", "Esc 4", "13008", "Marseille", "13208"};
+  r.housing_type = HousingType::kCollective;
+  r.construction_year = 2001;
+  r.rooms = 1;
+  r.surface_centi_m2 = 3022;
+  r.floor = 0;
+  r.dpe_class = 'E';
+  r.lease_type = LeaseType::kUnfurnished;
+  r.move_in_date = Date{2024, 12, 4};
+  r.lease_date = Date{2024, 11, 21};
+  r.rent = 49149;
+  r.charges = 8052;
+  return r;
+}
+
+TEST(LeaseRecordTest, FingerprintIsStable) {
+  EXPECT_EQ(fingerprint(sampleRecord()), fingerprint(sampleRecord()));
+  EXPECT_EQ(fingerprint(sampleRecord()).size(), 64u);
+}
+
+TEST(LeaseRecordTest, FingerprintChangesWithRent) {
+  LeaseRecord changed = sampleRecord();
+  changed.rent = 50870;
+  EXPECT_NE(fingerprint(changed), fingerprint(sampleRecord()));
+}
+
+TEST(LeaseRecordTest, FingerprintIgnoresDerivedInseeCode) {
+  LeaseRecord derived = sampleRecord();
+  derived.address.insee_code = "";
+  derived.construction_period = 6;
+  EXPECT_EQ(fingerprint(derived), fingerprint(sampleRecord()));
+}
+
+TEST(LeaseRecordTest, TotalRentAddsSupplement) {
+  LeaseRecord r = sampleRecord();
+  r.rent_supplement = 5000;
+  EXPECT_EQ(r.totalRent(), 54149);
+}
+
+TEST(LeaseRecordTest, JsonRoundTripKeepsEveryField) {
+  LeaseRecord r = sampleRecord();
+  r.construction_period = 6;
+  r.heating = Heating::kCollective;
+  auto back = recordFromJson(recordToJson(r));
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(canonicalText(*back), canonicalText(r));
+  EXPECT_EQ(back->address.insee_code, "13208");
+  EXPECT_EQ(back->construction_period, 6);
+}
+
+TEST(DateTest, CountsDaysAcrossLeapYears) {
+  EXPECT_EQ((Date{2024, 3, 1}.daysSinceEpoch() - Date{2024, 2, 28}.daysSinceEpoch()), 2);
+  EXPECT_EQ((Date{1970, 1, 1}.daysSinceEpoch()), 0);
+}
+
+TEST(DateTest, RejectsImpossibleDates) {
+  EXPECT_FALSE((Date{2023, 2, 29}.isValid()));
+  EXPECT_TRUE((Date{2024, 2, 29}.isValid()));
+  EXPECT_FALSE((Date{2024, 13, 1}.isValid()));
+}
+
+}  // namespace
+}  // namespace alur::lease

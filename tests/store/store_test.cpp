@@ -1,0 +1,214 @@
+#include <gtest/gtest.h>
+
+#include "store/store.h"
+#include "support/process.h"
+
+namespace alur::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSiret = "73282932000074";
+
+lease::LeaseRecord lease(const std::string& id, lease::Cents rent) {
+  lease::LeaseRecord r;
+  r.dwelling_id = id;
+  r.address = {"1", "", "RUE", "des Lilas", "", "69003", "Lyon", "69383"};
+  r.rooms = 2;
+  r.surface_centi_m2 = 4500;
+  r.rent = rent;
+  return r;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = testing::makeTempFolder("alur-store-");
+    open();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(folder_);
+  }
+  void open() {
+    store_.reset();
+    auto opened = Store::open(folder_ / "alur-relay.db");
+    ASSERT_TRUE(opened.ok()) << opened.message();
+    store_ = std::move(*opened);
+  }
+
+  LeaseChange importOne(const lease::LeaseRecord& r,
+                        lease::Classification c = lease::Classification::kValid) {
+    EXPECT_TRUE(store_->beginImport().ok());
+    auto change = store_->importLease(kSiret, r, {}, c);
+    EXPECT_TRUE(change.ok()) << change.message();
+    ImportSummary summary;
+    summary.path = "export.csv";
+    summary.sha256 = "hash-" + std::to_string(++imports_);
+    EXPECT_TRUE(store_->commitImport(summary).ok());
+    return *change;
+  }
+
+  std::optional<BatchRow> build() {
+    auto built = store_->buildBatch(
+        kSiret, 2027, lease::Date{2027, 1, 15},
+        [](int year, int seq) { return std::to_string(year) + "_X_" + std::to_string(seq) + ".CSV"; },
+        [](int count) { return "2027;" + kSiret + ";" + std::to_string(count) + ";"; },
+        [](const lease::LeaseRecord& r, const std::optional<lease::Date>& previous) {
+          return r.dwelling_id + ";" + (previous ? previous->iso() : "none");
+        },
+        "\r\n");
+    EXPECT_TRUE(built.ok()) << built.message();
+    return built.ok() ? *built : std::nullopt;
+  }
+
+  int countInState(const std::string& state) {
+    auto leases = store_->leasesInState(state);
+    return leases.ok() ? static_cast<int>(leases->size()) : -1;
+  }
+
+  fs::path folder_;
+  std::unique_ptr<Store> store_;
+  int imports_ = 0;
+};
+
+TEST_F(StoreTest, QueuesNewLease) {
+  EXPECT_EQ(importOne(lease("A", 50000)), LeaseChange::kNew);
+  EXPECT_EQ(countInState("pending"), 1);
+}
+
+TEST_F(StoreTest, DoesNotRequeueUnchangedLease) {
+  importOne(lease("A", 50000));
+  ASSERT_TRUE(build().has_value());
+  EXPECT_EQ(importOne(lease("A", 50000)), LeaseChange::kUnchanged);
+  EXPECT_EQ(countInState("pending"), 0);
+  EXPECT_EQ(countInState("batched"), 1);
+}
+
+TEST_F(StoreTest, RequeuesChangedLease) {
+  importOne(lease("A", 50000));
+  ASSERT_TRUE(build().has_value());
+  EXPECT_EQ(importOne(lease("A", 51750)), LeaseChange::kChanged);
+  EXPECT_EQ(countInState("pending"), 1);
+}
+
+TEST_F(StoreTest, KeepsInvalidLeaseOutOfBatches) {
+  importOne(lease("A", 50000), lease::Classification::kInvalid);
+  EXPECT_FALSE(build().has_value());
+  EXPECT_EQ(countInState("invalid"), 1);
+}
+
+TEST_F(StoreTest, RemembersImportedFile) {
+  importOne(lease("A", 50000));
+  EXPECT_TRUE(*store_->isImported("hash-1"));
+  EXPECT_FALSE(*store_->isImported("hash-2"));
+}
+
+TEST_F(StoreTest, RollsBackUncommittedImport) {
+  ASSERT_TRUE(store_->beginImport().ok());
+  ASSERT_TRUE(store_->importLease(kSiret, lease("A", 50000), {}, lease::Classification::kValid).ok());
+  store_->rollbackImport();
+  EXPECT_EQ(countInState("pending"), 0);
+}
+
+TEST_F(StoreTest, NumbersBatchesAndRebuildsTheirBytes) {
+  importOne(lease("A", 50000));
+  auto first = build();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->file_name, "2027_X_1.CSV");
+  importOne(lease("B", 50000));
+  auto second = build();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->sequence, 2);
+  auto bytes = store_->batchBytes(second->id);
+  ASSERT_TRUE(bytes.ok()) << bytes.message();
+  EXPECT_EQ(*bytes, "2027;" + kSiret + ";1;\r\nB;none\r\n");
+}
+
+TEST_F(StoreTest, PassesPreviousSurveyDateToNextBatch) {
+  importOne(lease("A", 50000));
+  build();
+  importOne(lease("A", 52000));
+  auto second = build();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(*store_->batchBytes(second->id), "2027;" + kSiret + ";1;\r\nA;2027-01-15\r\n");
+}
+
+TEST_F(StoreTest, FollowsBatchThroughReceipts) {
+  importOne(lease("A", 50000));
+  importOne(lease("B", 50000));
+  auto batch = build();
+  ASSERT_TRUE(batch.has_value());
+  ASSERT_TRUE(store_->markUploading(batch->id, "2027-01-15T02:30:00Z").ok());
+  ASSERT_TRUE(store_->markUploaded(batch->id, "2027-01-15T02:30:05Z").ok());
+  EXPECT_EQ(countInState("uploaded"), 2);
+  ASSERT_TRUE(store_->markAcknowledged(batch->id, "2027-01-15T02:31:00Z").ok());
+  auto unknown = store_->applyReport(
+      batch->id, {{"A", "integrated", ""}, {"B", "rejected", "surface absente"}, {"Z", "integrated", ""}},
+      "2027-01-15T02:32:00Z");
+  ASSERT_TRUE(unknown.ok()) << unknown.message();
+  EXPECT_EQ(*unknown, 1);
+  EXPECT_EQ(countInState("integrated"), 1);
+  auto rejected = store_->leasesInState("rejected");
+  ASSERT_EQ(rejected->size(), 1u);
+  EXPECT_EQ((*rejected)[0].platform_reason, "surface absente");
+  ASSERT_TRUE(store_->recordCertificate(batch->id, "/archive/cert.pdf", "2027-01-15T02:33:00Z").ok());
+  auto row = store_->batchByName(batch->file_name);
+  EXPECT_EQ((*row)->state, "certified");
+}
+
+TEST_F(StoreTest, CertifiesBatchWhenCertificateArrivesBeforeReport) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploaded(batch->id, "t").ok());
+  ASSERT_TRUE(store_->recordCertificate(batch->id, "/archive/cert.pdf", "t").ok());
+  ASSERT_TRUE(store_->applyReport(batch->id, {{"A", "integrated", ""}}, "t").ok());
+  EXPECT_EQ((*store_->batchByName(batch->file_name))->state, "certified");
+}
+
+TEST_F(StoreTest, LeaseChangedDuringUploadStaysPending) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  importOne(lease("A", 52000));
+  ASSERT_TRUE(store_->markUploaded(batch->id, "t").ok());
+  EXPECT_EQ(countInState("pending"), 1);
+  EXPECT_EQ(countInState("uploaded"), 0);
+}
+
+TEST_F(StoreTest, SchedulesRetryAfterTransientFailure) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploading(batch->id, "2027-01-15T02:30:00Z").ok());
+  ASSERT_TRUE(store_->recordUploadFailure(batch->id, false, "connection refused",
+                                          "2027-01-15T02:30:00Z", "2027-01-15T02:31:00Z")
+                  .ok());
+  EXPECT_TRUE(store_->batchesDueForUpload("2027-01-15T02:30:30Z")->empty());
+  EXPECT_EQ(store_->batchesDueForUpload("2027-01-15T02:31:00Z")->size(), 1u);
+}
+
+TEST_F(StoreTest, StopsBatchAfterPermanentFailure) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->recordUploadFailure(batch->id, true, "530 login refused", "t", "").ok());
+  EXPECT_TRUE(store_->batchesDueForUpload("9999")->empty());
+  EXPECT_EQ((*store_->batchByName(batch->file_name))->state, "failed");
+}
+
+TEST_F(StoreTest, SurvivesReopen) {
+  importOne(lease("A", 50000));
+  build();
+  open();
+  EXPECT_EQ(countInState("batched"), 1);
+  EXPECT_EQ(*store_->integrityCheck(), "ok");
+}
+
+TEST_F(StoreTest, RejectsDatabaseFromNewerVersion) {
+  store_->database().exec("PRAGMA user_version = 99");
+  store_.reset();
+  auto opened = Store::open(folder_ / "alur-relay.db");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.message().find("newer version"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace alur::store
