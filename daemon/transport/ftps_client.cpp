@@ -592,7 +592,7 @@ CURLcode FtpsClient::prepare(const std::string& url) {
   set(CURLOPT_PROTOCOLS_STR, "ftp,ftps");
   set(CURLOPT_USERNAME, settings_.user.c_str());
   set(CURLOPT_PASSWORD, settings_.password.c_str());
-  // TLS on the control and the data channels; libcurl fails instead of falling back to clear
+  // TLS on the control and the data channels, so libcurl fails instead of falling back to clear
   // text.
   set(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
   set(CURLOPT_FTPSSLAUTH, static_cast<long>(CURLFTPAUTH_TLS));
@@ -629,7 +629,7 @@ CURLcode FtpsClient::prepare(const std::string& url) {
   set(CURLOPT_ERRORBUFFER, error_buffer_.data());
   set(CURLOPT_HEADERFUNCTION, onHeader);
   set(CURLOPT_HEADERDATA, this);
-  // A NOBODY request passes "Content-Length" lines to the write callback; the default one
+  // A NOBODY request passes "Content-Length" lines to the write callback, and the default one
   // would print them on stdout.
   set(CURLOPT_WRITEFUNCTION, discardBody);
   return code;
@@ -650,7 +650,7 @@ FtpsClient::Reply FtpsClient::perform() {
   return reply;
 }
 
-// Keeps the last FTP reply line; libcurl passes every server reply to the header callback.
+// Keeps the last FTP reply line. libcurl passes every server reply to the header callback.
 size_t FtpsClient::onHeader(char* data, size_t size, size_t count, void* user_data) {
   const size_t length = size * count;
   std::string line(data, length);

@@ -47,7 +47,8 @@ class FtpsClient final : public Transport {
     std::string server_reply;  // last FTP reply line from the server, without CRLF
   };
 
-  // The size of a remote file; `size` is std::nullopt when the file does not exist.
+  // The size of a remote file. `size` is std::nullopt when the file does not exist or when
+  // `result` reports a failure.
   struct RemoteSize {
     TransferResult result;
     std::optional<std::int64_t> size;

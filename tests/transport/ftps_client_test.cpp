@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -294,14 +295,11 @@ class SimulatorFixture : public ::testing::Test {
     if (geteuid() != 0) {
       return;
     }
-    simulator_ = new Simulator();
+    simulator_ = std::make_unique<Simulator>();
     start_error_ = simulator_->start(extra_args);
   }
 
-  static void stopSimulator() {
-    delete simulator_;
-    simulator_ = nullptr;
-  }
+  static void stopSimulator() { simulator_.reset(); }
 
   void SetUp() override {
     if (geteuid() != 0) {
@@ -354,12 +352,12 @@ class SimulatorFixture : public ::testing::Test {
     return names;
   }
 
-  static Simulator* simulator_;
+  static std::unique_ptr<Simulator> simulator_;
   static std::string start_error_;
   fs::path local_dir_;
 };
 
-Simulator* SimulatorFixture::simulator_ = nullptr;
+std::unique_ptr<Simulator> SimulatorFixture::simulator_;
 std::string SimulatorFixture::start_error_;
 
 class FtpsClientTest : public SimulatorFixture {

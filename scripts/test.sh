@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds from scratch and runs every test with ctest. The tests that start the platform
+# simulator create a system user for vsftpd, so they need root; as another user they are skipped.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${ALUR_BUILD_DIR:-$root/build}
+
+"$root/scripts/build.sh"
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" --timeout 900
