@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
     if (int rc = loadOrExit(config_path, config); rc != 0) {
       return rc;
     }
+    if (alur::Status files = alur::service::checkConfiguredFiles(config); !files) {
+      std::cerr << "alur-relay: " << files.message() << "\n";
+      return alur::config::kExitConfig;
+    }
     std::cout << "configuration " << config.source.string() << " is valid\n";
     return 0;
   }

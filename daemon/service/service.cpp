@@ -223,6 +223,18 @@ class Worker {
 
 }  // namespace
 
+Status checkConfiguredFiles(const config::Config& config) {
+  auto profile = ingest::loadProfile(config.profile);
+  if (!profile) {
+    return profile.status();
+  }
+  auto postal_table = lease::PostalTable::load(config.postal_table);
+  if (!postal_table) {
+    return postal_table.status();
+  }
+  return Status::Ok();
+}
+
 int runService(const config::Config& config) {
   auto log = logger("service");
   log->info("starting version={} config={} pid={}", ALUR_VERSION, config.source.string(),

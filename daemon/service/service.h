@@ -14,4 +14,8 @@ namespace alur::service {
 // other start-up failures.
 int runService(const config::Config& config);
 
+// Loads the files the configuration names (profile, postal reference table), as `run` does at
+// start, so that `alur-relay check` finds every mistake `run` would stop on.
+Status checkConfiguredFiles(const config::Config& config);
+
 }  // namespace alur::service
