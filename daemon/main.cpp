@@ -41,10 +41,9 @@ int main(int argc, char** argv) {
   std::string command;
   std::string config_path = "/etc/alur-relay/alur-relay.conf";
   po::options_description options;
-  options.add_options()
-      ("help,h", "print this help and exit")
-      ("version", "print the version and exit")
-      ("config,c", po::value(&config_path)->default_value(config_path), "configuration file");
+  options.add_options()("help,h", "print this help and exit")("version",
+                                                              "print the version and exit")(
+      "config,c", po::value(&config_path)->default_value(config_path), "configuration file");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&command));
   po::options_description all;
@@ -54,8 +53,7 @@ int main(int argc, char** argv) {
 
   po::variables_map args;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
-              args);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), args);
     po::notify(args);
   } catch (const po::error& e) {
     std::cerr << "alur-relay: " << e.what() << "\n" << kUsage << options;
@@ -101,8 +99,8 @@ int main(int argc, char** argv) {
     std::cout << "configuration " << config.source.string() << " is valid\n";
     return 0;
   }
-  std::cerr << "alur-relay: " << (command.empty() ? "no command given" : "unknown command " + command)
-            << "\n"
+  std::cerr << "alur-relay: "
+            << (command.empty() ? "no command given" : "unknown command " + command) << "\n"
             << kUsage << options;
   return 64;
 }

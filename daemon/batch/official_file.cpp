@@ -172,8 +172,9 @@ std::string encodeText(const std::string& utf8, OutputEncoding encoding) {
     auto mapped = extras.find(cp);
     if (mapped != extras.end()) {
       out += static_cast<char>(mapped->second);
-    } else if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF &&
-                             !(encoding == OutputEncoding::kIso8859_15 && replacedInIso885915(cp)))) {
+    } else if (cp < 0x80 ||
+               (cp >= 0xA0 && cp <= 0xFF &&
+                !(encoding == OutputEncoding::kIso8859_15 && replacedInIso885915(cp)))) {
       out += static_cast<char>(cp);
     } else {
       out += '?';

@@ -9,7 +9,8 @@ namespace alur {
 Result<std::vector<IniEntry>> readIniFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status::Error("cannot open " + path.string() + ": check that the file exists and is readable");
+    return Status::Error("cannot open " + path.string() +
+                         ": check that the file exists and is readable");
   }
 
   std::vector<IniEntry> entries;

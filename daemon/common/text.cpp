@@ -104,27 +104,73 @@ char32_t decodeAt(std::string_view text, std::size_t& pos) {
 // nullptr when the code point is not a letter with a diacritic.
 const char* foldLetter(char32_t cp) {
   switch (cp) {
-    case U'à': case U'â': case U'ä': case U'á': case U'ã': case U'å':
-    case U'À': case U'Â': case U'Ä': case U'Á': case U'Ã': case U'Å':
+    case U'à':
+    case U'â':
+    case U'ä':
+    case U'á':
+    case U'ã':
+    case U'å':
+    case U'À':
+    case U'Â':
+    case U'Ä':
+    case U'Á':
+    case U'Ã':
+    case U'Å':
       return "A";
-    case U'ç': case U'Ç':
+    case U'ç':
+    case U'Ç':
       return "C";
-    case U'é': case U'è': case U'ê': case U'ë': case U'É': case U'È': case U'Ê': case U'Ë':
+    case U'é':
+    case U'è':
+    case U'ê':
+    case U'ë':
+    case U'É':
+    case U'È':
+    case U'Ê':
+    case U'Ë':
       return "E";
-    case U'î': case U'ï': case U'í': case U'ì': case U'Î': case U'Ï': case U'Í': case U'Ì':
+    case U'î':
+    case U'ï':
+    case U'í':
+    case U'ì':
+    case U'Î':
+    case U'Ï':
+    case U'Í':
+    case U'Ì':
       return "I";
-    case U'ô': case U'ö': case U'ó': case U'ò': case U'õ': case U'Ô': case U'Ö': case U'Ó':
-    case U'Ò': case U'Õ':
+    case U'ô':
+    case U'ö':
+    case U'ó':
+    case U'ò':
+    case U'õ':
+    case U'Ô':
+    case U'Ö':
+    case U'Ó':
+    case U'Ò':
+    case U'Õ':
       return "O";
-    case U'ù': case U'û': case U'ü': case U'ú': case U'Ù': case U'Û': case U'Ü': case U'Ú':
+    case U'ù':
+    case U'û':
+    case U'ü':
+    case U'ú':
+    case U'Ù':
+    case U'Û':
+    case U'Ü':
+    case U'Ú':
       return "U";
-    case U'ÿ': case U'Ÿ': case U'ý': case U'Ý':
+    case U'ÿ':
+    case U'Ÿ':
+    case U'ý':
+    case U'Ý':
       return "Y";
-    case U'ñ': case U'Ñ':
+    case U'ñ':
+    case U'Ñ':
       return "N";
-    case U'œ': case U'Œ':
+    case U'œ':
+    case U'Œ':
       return "OE";
-    case U'æ': case U'Æ':
+    case U'æ':
+    case U'Æ':
       return "AE";
     default:
       return nullptr;

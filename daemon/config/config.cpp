@@ -30,52 +30,48 @@ struct RawValues {
 
 po::options_description describe(RawValues& v) {
   po::options_description d("alur-relay configuration");
-  d.add_options()
-      ("service.state_dir", po::value(&v.state_dir)->default_value("/var/lib/alur-relay"))
-      ("service.log_level", po::value(&v.log_level)->default_value("info"))
-      ("service.log_file", po::value(&v.log_file)->default_value(""))
-      ("export.folder", po::value(&v.export_folder))
-      ("export.profile", po::value(&v.profile))
-      ("export.file_pattern", po::value(&v.file_pattern)->default_value("*.csv"))
-      ("export.stable_seconds", po::value(&v.stable_seconds)->default_value(10))
-      ("export.rescan_seconds", po::value(&v.rescan_seconds)->default_value(300))
-      ("contributor.siret", po::value(&v.siret))
-      ("contributor.ident_pro", po::value(&v.ident_pro)->default_value(""))
-      ("contributor.professional_card", po::value(&v.card))
-      ("contributor.company_name", po::value(&v.company))
-      ("contributor.data_source", po::value(&v.data_source)->default_value(2))
-      ("contributor.management_type", po::value(&v.management_type)->default_value(1))
-      ("official.encoding", po::value(&v.encoding)->default_value("windows-1252"))
-      ("official.line_ending", po::value(&v.line_ending)->default_value("crlf"))
-      ("official.card_number", po::value(&v.card_policy)->default_value("keep"))
-      ("official.comment", po::value(&v.comment)->default_value(""))
-      ("platform.host", po::value(&v.host))
-      ("platform.port", po::value(&v.port)->default_value(21))
-      ("platform.user", po::value(&v.user))
-      ("platform.password", po::value(&v.password))
-      ("platform.ca_file", po::value(&v.ca_file)->default_value(""))
-      ("platform.tls", po::value(&v.tls_mode)->default_value("explicit"))
-      ("platform.upload_dir", po::value(&v.upload_dir)->default_value("/"))
-      ("platform.return_dir", po::value(&v.return_dir)->default_value("/"))
-      ("platform.temp_suffix", po::value(&v.temp_suffix)->default_value(".part"))
-      ("platform.connect_timeout_seconds", po::value(&v.connect_timeout)->default_value(30))
-      ("platform.transfer_timeout_seconds", po::value(&v.transfer_timeout)->default_value(600))
-      ("schedule.mode", po::value(&v.schedule_mode)->default_value("daily"))
-      ("schedule.daily_at", po::value(&v.daily_at)->default_value("02:30"))
-      ("schedule.delay_seconds", po::value(&v.delay_seconds)->default_value(300))
-      ("schedule.retry_initial_seconds", po::value(&v.retry_initial)->default_value(60))
-      ("schedule.retry_max_seconds", po::value(&v.retry_max)->default_value(3600))
-      ("receipts.poll_seconds", po::value(&v.poll_seconds)->default_value(300))
-      ("receipts.ack_pattern", po::value(&v.ack_pattern)->default_value("{stem}.ACK.TXT"))
-      ("receipts.report_pattern",
-       po::value(&v.report_pattern)->default_value("{stem}.RAPPORT.CSV"))
-      ("receipts.certificate_pattern",
-       po::value(&v.certificate_pattern)->default_value("{stem}.CERTIFICAT.PDF"))
-      ("receipts.report_separator", po::value(&v.report_separator)->default_value(";"))
-      ("receipts.status_integrated", po::value(&v.status_integrated)->default_value("INTEGRE"))
-      ("receipts.status_rejected", po::value(&v.status_rejected)->default_value("REJETE"))
-      ("reference.postal_table",
-       po::value(&v.postal_table)->default_value("/usr/share/alur-relay/laposte_hexasmal.csv"));
+  d.add_options()("service.state_dir",
+                  po::value(&v.state_dir)->default_value("/var/lib/alur-relay"))(
+      "service.log_level", po::value(&v.log_level)->default_value("info"))(
+      "service.log_file", po::value(&v.log_file)->default_value(""))(
+      "export.folder", po::value(&v.export_folder))("export.profile", po::value(&v.profile))(
+      "export.file_pattern", po::value(&v.file_pattern)->default_value("*.csv"))(
+      "export.stable_seconds", po::value(&v.stable_seconds)->default_value(10))(
+      "export.rescan_seconds", po::value(&v.rescan_seconds)->default_value(300))(
+      "contributor.siret", po::value(&v.siret))("contributor.ident_pro",
+                                                po::value(&v.ident_pro)->default_value(""))(
+      "contributor.professional_card", po::value(&v.card))("contributor.company_name",
+                                                           po::value(&v.company))(
+      "contributor.data_source", po::value(&v.data_source)->default_value(2))(
+      "contributor.management_type", po::value(&v.management_type)->default_value(1))(
+      "official.encoding", po::value(&v.encoding)->default_value("windows-1252"))(
+      "official.line_ending", po::value(&v.line_ending)->default_value("crlf"))(
+      "official.card_number", po::value(&v.card_policy)->default_value("keep"))(
+      "official.comment", po::value(&v.comment)->default_value(""))(
+      "platform.host", po::value(&v.host))("platform.port", po::value(&v.port)->default_value(21))(
+      "platform.user", po::value(&v.user))("platform.password", po::value(&v.password))(
+      "platform.ca_file", po::value(&v.ca_file)->default_value(""))(
+      "platform.tls", po::value(&v.tls_mode)->default_value("explicit"))(
+      "platform.upload_dir", po::value(&v.upload_dir)->default_value("/"))(
+      "platform.return_dir", po::value(&v.return_dir)->default_value("/"))(
+      "platform.temp_suffix", po::value(&v.temp_suffix)->default_value(".part"))(
+      "platform.connect_timeout_seconds", po::value(&v.connect_timeout)->default_value(30))(
+      "platform.transfer_timeout_seconds", po::value(&v.transfer_timeout)->default_value(600))(
+      "schedule.mode", po::value(&v.schedule_mode)->default_value("daily"))(
+      "schedule.daily_at", po::value(&v.daily_at)->default_value("02:30"))(
+      "schedule.delay_seconds", po::value(&v.delay_seconds)->default_value(300))(
+      "schedule.retry_initial_seconds", po::value(&v.retry_initial)->default_value(60))(
+      "schedule.retry_max_seconds", po::value(&v.retry_max)->default_value(3600))(
+      "receipts.poll_seconds", po::value(&v.poll_seconds)->default_value(300))(
+      "receipts.ack_pattern", po::value(&v.ack_pattern)->default_value("{stem}.ACK.TXT"))(
+      "receipts.report_pattern", po::value(&v.report_pattern)->default_value("{stem}.RAPPORT.CSV"))(
+      "receipts.certificate_pattern",
+      po::value(&v.certificate_pattern)->default_value("{stem}.CERTIFICAT.PDF"))(
+      "receipts.report_separator", po::value(&v.report_separator)->default_value(";"))(
+      "receipts.status_integrated", po::value(&v.status_integrated)->default_value("INTEGRE"))(
+      "receipts.status_rejected", po::value(&v.status_rejected)->default_value("REJETE"))(
+      "reference.postal_table",
+      po::value(&v.postal_table)->default_value("/usr/share/alur-relay/laposte_hexasmal.csv"));
   return d;
 }
 

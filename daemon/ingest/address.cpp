@@ -10,18 +10,18 @@ namespace {
 // Folded street type words and their abbreviations in the official file.
 const std::map<std::string, std::string>& streetTypes() {
   static const std::map<std::string, std::string> types = {
-      {"RUE", "RUE"},       {"R", "RUE"},          {"AVENUE", "AV"},     {"AV", "AV"},
-      {"AVE", "AV"},        {"BOULEVARD", "BD"},   {"BD", "BD"},         {"BLVD", "BD"},
-      {"PLACE", "PL"},      {"PL", "PL"},          {"IMPASSE", "IMP"},   {"IMP", "IMP"},
-      {"ALLEE", "ALL"},     {"ALL", "ALL"},        {"QUAI", "QUAI"},     {"COURS", "CRS"},
-      {"CRS", "CRS"},       {"CHEMIN", "CHE"},     {"CHE", "CHE"},       {"ROUTE", "RTE"},
-      {"RTE", "RTE"},       {"SQUARE", "SQ"},      {"SQ", "SQ"},         {"PASSAGE", "PAS"},
-      {"PAS", "PAS"},       {"CHAUSSEE", "CHS"},   {"FAUBOURG", "FG"},   {"FBG", "FG"},
-      {"FG", "FG"},         {"PROMENADE", "PROM"}, {"RESIDENCE", "RES"}, {"SENTIER", "SEN"},
-      {"VOIE", "VOIE"},     {"ROND POINT", "RPT"}, {"HAMEAU", "HAM"},    {"LOTISSEMENT", "LOT"},
-      {"MONTEE", "MTE"},    {"PARVIS", "PRV"},     {"ESPLANADE", "ESP"}, {"VILLA", "VLA"},
-      {"CITE", "CITE"},     {"TRAVERSE", "TRA"},   {"RUELLE", "RLE"},    {"CLOS", "CLOS"},
-      {"DOMAINE", "DOM"},   {"COUR", "COUR"},      {"PORT", "PORT"},     {"PONT", "PONT"},
+      {"RUE", "RUE"},     {"R", "RUE"},          {"AVENUE", "AV"},     {"AV", "AV"},
+      {"AVE", "AV"},      {"BOULEVARD", "BD"},   {"BD", "BD"},         {"BLVD", "BD"},
+      {"PLACE", "PL"},    {"PL", "PL"},          {"IMPASSE", "IMP"},   {"IMP", "IMP"},
+      {"ALLEE", "ALL"},   {"ALL", "ALL"},        {"QUAI", "QUAI"},     {"COURS", "CRS"},
+      {"CRS", "CRS"},     {"CHEMIN", "CHE"},     {"CHE", "CHE"},       {"ROUTE", "RTE"},
+      {"RTE", "RTE"},     {"SQUARE", "SQ"},      {"SQ", "SQ"},         {"PASSAGE", "PAS"},
+      {"PAS", "PAS"},     {"CHAUSSEE", "CHS"},   {"FAUBOURG", "FG"},   {"FBG", "FG"},
+      {"FG", "FG"},       {"PROMENADE", "PROM"}, {"RESIDENCE", "RES"}, {"SENTIER", "SEN"},
+      {"VOIE", "VOIE"},   {"ROND POINT", "RPT"}, {"HAMEAU", "HAM"},    {"LOTISSEMENT", "LOT"},
+      {"MONTEE", "MTE"},  {"PARVIS", "PRV"},     {"ESPLANADE", "ESP"}, {"VILLA", "VLA"},
+      {"CITE", "CITE"},   {"TRAVERSE", "TRA"},   {"RUELLE", "RLE"},    {"CLOS", "CLOS"},
+      {"DOMAINE", "DOM"}, {"COUR", "COUR"},      {"PORT", "PORT"},     {"PONT", "PONT"},
   };
   return types;
 }

@@ -32,12 +32,12 @@ Result<ColumnIndex> indexColumns(const std::vector<std::string>& header, const P
                              ? " The header has a single column: the separator of the file is "
                                "probably not the profile's; check [format] separator."
                              : "";
-      return Status::Error(file.string() + " line 1: column \"" + source.column +
-                           "\" (field " + fieldName(source.field) + ", " +
-                           profile.path.string() + " line " +
+      return Status::Error(file.string() + " line 1: column \"" + source.column + "\" (field " +
+                           fieldName(source.field) + ", " + profile.path.string() + " line " +
                            std::to_string(source.profile_line) +
                            ") is not in the header. Correct the column name in the profile or "
-                           "export that column." + hint);
+                           "export that column." +
+                           hint);
     }
     index[source.field] = found->second;
   }
@@ -67,9 +67,9 @@ class RowBuilder {
     if (const ColumnSource* source = profile_.sourceOf(field)) {
       column = source->column;
     }
-    row_.issues.push_back({code, severity, canonicalField(field), value,
-                           "Logement " + row_.record.dwelling_id + " : colonne « " + column +
-                               " » : " + what + "."});
+    row_.issues.push_back(
+        {code, severity, canonicalField(field), value,
+         "Logement " + row_.record.dwelling_id + " : colonne « " + column + " » : " + what + "."});
   }
 
   static std::string canonicalField(Field field) {
@@ -89,8 +89,7 @@ class RowBuilder {
   }
 
   template <typename T>
-  std::optional<T> mapped(Field field, const char* map_name,
-                          const std::map<std::string, T>& codes);
+  std::optional<T> mapped(Field field, const char* map_name, const std::map<std::string, T>& codes);
 
   void readIdentity();
   void readAddress();
@@ -113,8 +112,8 @@ std::optional<T> RowBuilder::mapped(Field field, const char* map_name,
   auto map = profile_.value_maps.find(map_name);
   if (map == profile_.value_maps.end()) {
     problem(field, "value_unmapped", value,
-            "le profil n'a pas de section [values." + std::string(map_name) +
-                "] pour lire « " + value + " »");
+            "le profil n'a pas de section [values." + std::string(map_name) + "] pour lire « " +
+                value + " »");
     return std::nullopt;
   }
   auto code = map->second.codes.find(foldFrench(value));
@@ -143,8 +142,9 @@ void RowBuilder::readIdentity() {
   row_.record.dwelling_id = id;
   if (id.find("E+") != std::string::npos || id.find("e+") != std::string::npos) {
     problem(Field::kDwellingId, "dwelling_id_scientific_notation", id,
-            "identifiant « " + id + " » en notation scientifique, abîmé par un tableur ; "
-            "réexportez le fichier depuis le logiciel de gestion");
+            "identifiant « " + id +
+                " » en notation scientifique, abîmé par un tableur ; "
+                "réexportez le fichier depuis le logiciel de gestion");
   }
   row_.record.management_id = text(Field::kManagementId);
   if (row_.record.management_id.empty()) {
@@ -178,18 +178,20 @@ void RowBuilder::readAddress() {
   address.postal_code = postal_code;
   if (postal_code.size() == 4 && isDigits(postal_code)) {
     problem(Field::kPostalCode, "postal_code_leading_zero_lost", postal_code,
-            "code postal « " + postal_code + " » à 4 chiffres : le zéro initial a sans doute été "
-            "perdu par un tableur (0" + postal_code + " ?) ; corrigez l'export ou le logiciel de "
-            "gestion");
+            "code postal « " + postal_code +
+                " » à 4 chiffres : le zéro initial a sans doute été "
+                "perdu par un tableur (0" +
+                postal_code +
+                " ?) ; corrigez l'export ou le logiciel de "
+                "gestion");
   }
 }
 
 void RowBuilder::readDwelling() {
   lease::LeaseRecord& r = row_.record;
-  r.housing_type = mapped<lease::HousingType>(
-      Field::kHousingKind, "housing_kind",
-      {{"individual", lease::HousingType::kIndividual},
-       {"collective", lease::HousingType::kCollective}});
+  r.housing_type = mapped<lease::HousingType>(Field::kHousingKind, "housing_kind",
+                                              {{"individual", lease::HousingType::kIndividual},
+                                               {"collective", lease::HousingType::kCollective}});
   std::string why;
   if (auto surface = parseHundredths(text(Field::kSurface), profile_, why)) {
     r.surface_centi_m2 = static_cast<int>(std::min<std::int64_t>(*surface, 100000000));
@@ -208,10 +210,9 @@ void RowBuilder::readDwelling() {
   }
   why.clear();
   r.construction_year = parseInteger(text(Field::kConstructionYear), why);
-  if (!why.empty() || (r.construction_year && (*r.construction_year < 1000 ||
-                                               *r.construction_year > 2200))) {
-    problem(Field::kConstructionYear, "construction_year_invalid",
-            text(Field::kConstructionYear),
+  if (!why.empty() ||
+      (r.construction_year && (*r.construction_year < 1000 || *r.construction_year > 2200))) {
+    problem(Field::kConstructionYear, "construction_year_invalid", text(Field::kConstructionYear),
             why.empty() ? "année de construction invalide" : why);
     r.construction_year.reset();
   }
@@ -223,9 +224,9 @@ void RowBuilder::readDwelling() {
             "classe énergie « " + dpe + " » invalide (attendu A à G) ; elle n'est pas transmise",
             Severity::kWarning);
   }
-  r.heating = mapped<lease::Heating>(Field::kHeating, "heating",
-                                     {{"individual", lease::Heating::kIndividual},
-                                      {"collective", lease::Heating::kCollective}});
+  r.heating = mapped<lease::Heating>(
+      Field::kHeating, "heating",
+      {{"individual", lease::Heating::kIndividual}, {"collective", lease::Heating::kCollective}});
   r.elevator = mapped<lease::YesNo>(Field::kElevator, "elevator",
                                     {{"yes", lease::YesNo::kYes}, {"no", lease::YesNo::kNo}});
   r.ownership = mapped<lease::Ownership>(
@@ -258,9 +259,9 @@ void RowBuilder::readLease() {
     std::optional<lease::Date>* target;
     const char* code;
   };
-  for (const DateField& date : {DateField{Field::kMoveInDate, &r.move_in_date,
-                                          "move_in_date_invalid"},
-                                DateField{Field::kLeaseDate, &r.lease_date, "lease_date_invalid"}}) {
+  for (const DateField& date :
+       {DateField{Field::kMoveInDate, &r.move_in_date, "move_in_date_invalid"},
+        DateField{Field::kLeaseDate, &r.lease_date, "lease_date_invalid"}}) {
     std::string why;
     *date.target = parseDate(text(date.field), profile_, why);
     if (!why.empty()) {
@@ -282,7 +283,8 @@ Status readExport(const std::filesystem::path& file, const Profile& profile,
                   const std::function<Status(ExportRow&&)>& on_row) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return Status::Error("cannot open " + file.string() + ": check that it exists and that the "
+    return Status::Error("cannot open " + file.string() +
+                         ": check that it exists and that the "
                          "service account may read it");
   }
   CsvReader reader(in, profile.csv);
@@ -292,7 +294,8 @@ Status readExport(const std::filesystem::path& file, const Profile& profile,
     return Status::Error(file.string() + ": " + has_header.message());
   }
   if (!*has_header) {
-    return Status::Error(file.string() + ": the file is empty; the software's export is "
+    return Status::Error(file.string() +
+                         ": the file is empty; the software's export is "
                          "probably incomplete, export it again");
   }
   auto index = indexColumns(fields, profile, file);
@@ -325,7 +328,8 @@ Status readExport(const std::filesystem::path& file, const Profile& profile,
     }
   }
   if (rows == 0) {
-    return Status::Error(file.string() + ": the file has a header line but no lease; the "
+    return Status::Error(file.string() +
+                         ": the file has a header line but no lease; the "
                          "software's export is probably incomplete, export it again");
   }
   return Status::Ok();

@@ -61,7 +61,7 @@ std::string at(const IniEntry& entry, const std::filesystem::path& path) {
 
 Result<char> parseSingleChar(const IniEntry& entry, const std::filesystem::path& path) {
   static const std::map<std::string, char> kNamed = {
-      {"semicolon", ';'}, {"comma", ','}, {"tab", '\t'}, {"pipe", '|'},
+      {"semicolon", ';'},    {"comma", ','},         {"tab", '\t'}, {"pipe", '|'},
       {"double-quote", '"'}, {"single-quote", '\''}, {"dot", '.'}};
   auto named = kNamed.find(entry.value);
   if (named != kNamed.end()) {
@@ -77,9 +77,11 @@ Result<char> parseSingleChar(const IniEntry& entry, const std::filesystem::path&
 
 Result<std::vector<std::string>> parseThousands(const IniEntry& entry,
                                                 const std::filesystem::path& path) {
-  static const std::map<std::string, std::string> kNamed = {
-      {"space", " "}, {"nbsp", "\xC2\xA0"}, {"nnbsp", "\xE2\x80\xAF"}, {"dot", "."},
-      {"apostrophe", "'"}};
+  static const std::map<std::string, std::string> kNamed = {{"space", " "},
+                                                            {"nbsp", "\xC2\xA0"},
+                                                            {"nnbsp", "\xE2\x80\xAF"},
+                                                            {"dot", "."},
+                                                            {"apostrophe", "'"}};
   std::vector<std::string> out;
   for (const auto& part : split(entry.value, ',')) {
     std::string name = trim(part);
@@ -201,9 +203,8 @@ Status applyValueKey(const IniEntry& entry, const std::string& map_name, Profile
     for (const auto& code : allowed->second) {
       list += (list.empty() ? "" : ", ") + code;
     }
-    return Status::Error(at(entry, profile.path) + ": '" + entry.key + "' maps to '" +
-                         entry.value + "', which is not a code of " + map_name + "; use one of " +
-                         list);
+    return Status::Error(at(entry, profile.path) + ": '" + entry.key + "' maps to '" + entry.value +
+                         "', which is not a code of " + map_name + "; use one of " + list);
   }
   ValueMap& map = profile.value_maps[map_name];
   if (map.profile_line == 0) {
@@ -278,9 +279,10 @@ Result<Profile> loadProfile(const std::filesystem::path& path) {
     } else if (entry.section == "profile" && entry.key == "name") {
       profile.name = entry.value;
     } else {
-      applied = Status::Error(at(entry, path) + ": '" + entry.key + "' in section [" +
-                              entry.section + "] is not a profile setting; sections are "
-                              "[profile], [format], [columns] and [values.NAME]");
+      applied =
+          Status::Error(at(entry, path) + ": '" + entry.key + "' in section [" + entry.section +
+                        "] is not a profile setting; sections are "
+                        "[profile], [format], [columns] and [values.NAME]");
     }
     if (!applied) {
       return applied;

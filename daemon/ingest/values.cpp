@@ -111,7 +111,8 @@ std::optional<lease::Date> parseDate(const std::string& raw, const Profile& prof
     }
   }
   if (isDigits(text) && text.size() == 5 && text >= "20000" && text <= "80000") {
-    problem = "« " + text + " » ressemble à une date convertie en nombre par un tableur ; "
+    problem = "« " + text +
+              " » ressemble à une date convertie en nombre par un tableur ; "
               "réexportez le fichier depuis le logiciel de gestion sans l'ouvrir dans un tableur";
     return std::nullopt;
   }

@@ -13,7 +13,7 @@ enum class Severity {
 };
 
 struct Issue {
-  std::string code;     // stable identifier for machines, e.g. "address_incomplete"
+  std::string code;  // stable identifier for machines, e.g. "address_incomplete"
   Severity severity = Severity::kError;
   std::string field;    // canonical field name, e.g. "postal_code"
   std::string value;    // the value as read from the export

@@ -61,7 +61,8 @@ Result<PostalTable> PostalTable::load(const std::filesystem::path& path) {
     }
     if (line_no == 1) {
       if (line.find("Code_commune_INSEE") == std::string::npos) {
-        return Status::Error(path.string() + " line 1: expected the header of La Poste's "
+        return Status::Error(path.string() +
+                             " line 1: expected the header of La Poste's "
                              "base officielle des codes postaux (Code_commune_INSEE;...)");
       }
       continue;

@@ -57,8 +57,8 @@ class Checker {
  private:
   void add(Severity severity, const std::string& code, const std::string& field,
            const std::string& value, const std::string& what) {
-    issues_.push_back({code, severity, field, value,
-                       "Logement " + record_.dwelling_id + " : " + what});
+    issues_.push_back(
+        {code, severity, field, value, "Logement " + record_.dwelling_id + " : " + what});
   }
 
   LeaseRecord& record_;
@@ -74,8 +74,10 @@ void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
   if (a.street_number.empty() || a.street_name.empty()) {
     if (!check.hasIssueFor("address")) {
       check.error("address_incomplete", "address", full,
-                  std::string("adresse incomplète « ") + full + " » : numéro de voie ou nom de "
-                  "voie absent." + " Complétez l'adresse dans votre logiciel de gestion.");
+                  std::string("adresse incomplète « ") + full +
+                      " » : numéro de voie ou nom de "
+                      "voie absent." +
+                      " Complétez l'adresse dans votre logiciel de gestion.");
     }
   } else if (a.street_type.empty() && !check.hasIssueFor("address")) {
     check.error("street_type_missing", "address", full,
@@ -209,8 +211,8 @@ void checkDates(LeaseRecord& r, const Date& today, Checker& check) {
     }
   } else if (*r.move_in_date > today) {
     check.error("move_in_date_future", "move_in_date", frenchDate(*r.move_in_date),
-                "date d'entrée du locataire " + frenchDate(*r.move_in_date) +
-                    " dans le futur." + kCorrectInSoftware);
+                "date d'entrée du locataire " + frenchDate(*r.move_in_date) + " dans le futur." +
+                    kCorrectInSoftware);
   }
   if (!r.lease_date) {
     if (!check.hasIssueFor("lease_date")) {
@@ -220,8 +222,10 @@ void checkDates(LeaseRecord& r, const Date& today, Checker& check) {
   } else if (r.move_in_date && r.lease_date->daysSinceEpoch() - r.move_in_date->daysSinceEpoch() >
                                    kMaxLeaseDaysAfterMoveIn) {
     check.error("lease_date_after_move_in", "lease_date", frenchDate(*r.lease_date),
-                "date du bail " + frenchDate(*r.lease_date) + " plus de 90 jours après l'entrée "
-                "du locataire (" + frenchDate(*r.move_in_date) + ")." + kCorrectInSoftware);
+                "date du bail " + frenchDate(*r.lease_date) +
+                    " plus de 90 jours après l'entrée "
+                    "du locataire (" +
+                    frenchDate(*r.move_in_date) + ")." + kCorrectInSoftware);
   }
 }
 

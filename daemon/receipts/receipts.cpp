@@ -51,9 +51,9 @@ Result<std::vector<store::ReportLine>> parseReport(const std::string& bytes,
     }
     auto fields = split(line, settings.report_separator);
     if (fields.size() < 2) {
-      return Status::Error("integration report line " + std::to_string(line_no) +
-                           ": expected id" + settings.report_separator + "status" +
-                           settings.report_separator + "reason, found: " + trim(line));
+      return Status::Error("integration report line " + std::to_string(line_no) + ": expected id" +
+                           settings.report_separator + "status" + settings.report_separator +
+                           "reason, found: " + trim(line));
     }
     store::ReportLine out;
     out.dwelling_id = trim(fields[0]);

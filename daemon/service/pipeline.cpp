@@ -25,8 +25,7 @@ std::int64_t mtimeNs(const std::filesystem::path& file) {
   std::error_code ec;
   auto time = std::filesystem::last_write_time(file, ec);
   return ec ? 0
-            : std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch())
-                  .count();
+            : std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -79,8 +78,8 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
       log->warn("duplicate dwelling file={} line={} dwelling={} action=\"the later line wins\"",
                 file.string(), row.line, row.record.dwelling_id);
     }
-    auto change = store_.importLease(config_.contributor.siret, row.record, row.issues,
-                                     classification);
+    auto change =
+        store_.importLease(config_.contributor.siret, row.record, row.issues, classification);
     if (!change) {
       store_failed = true;
       return change.status();
@@ -109,10 +108,11 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
     store_.rollbackImport();
     return committed;
   }
-  log->info("imported file={} rows={} valid={} invalid={} out_of_scope={} new={} changed={} "
-            "unchanged={} queued={}",
-            file.string(), summary.rows, summary.valid, summary.invalid, summary.out_of_scope,
-            summary.new_leases, summary.changed, summary.unchanged, summary.queued);
+  log->info(
+      "imported file={} rows={} valid={} invalid={} out_of_scope={} new={} changed={} "
+      "unchanged={} queued={}",
+      file.string(), summary.rows, summary.valid, summary.invalid, summary.out_of_scope,
+      summary.new_leases, summary.changed, summary.unchanged, summary.queued);
   return ImportOutcome::kImported;
 }
 
@@ -240,9 +240,10 @@ Status Pipeline::uploadDueBatches() {
       return recorded;
     }
     if (permanent) {
-      log->error("upload failed batch={} attempt={} error=\"{}\" action=\"fix the cause, then "
-                 "run alur-relay resend\"",
-                 batch.file_name, attempt, result.message);
+      log->error(
+          "upload failed batch={} attempt={} error=\"{}\" action=\"fix the cause, then "
+          "run alur-relay resend\"",
+          batch.file_name, attempt, result.message);
     } else {
       log->warn("upload failed batch={} attempt={} delay={}s error=\"{}\"", batch.file_name,
                 attempt, delay.count(), result.message);
@@ -273,16 +274,15 @@ Status Pipeline::pollReceipts() {
   std::vector<std::string> names;
   transport::TransferResult listed = transport->list(config_.return_dir, &names);
   if (!listed.ok()) {
-    log->warn("cannot list return folder dir={} error=\"{}\"", config_.return_dir,
-              listed.message);
+    log->warn("cannot list return folder dir={} error=\"{}\"", config_.return_dir, listed.message);
     return Status::Error(listed.message);
   }
   std::unordered_set<std::string> present(names.begin(), names.end());
   const auto& r = config_.receipts;
   for (const auto& batch : *batches) {
-    for (const auto& [kind, pattern] : {std::pair{"acknowledgement", r.ack_pattern},
-                                        std::pair{"report", r.report_pattern},
-                                        std::pair{"certificate", r.certificate_pattern}}) {
+    for (const auto& [kind, pattern] :
+         {std::pair{"acknowledgement", r.ack_pattern}, std::pair{"report", r.report_pattern},
+          std::pair{"certificate", r.certificate_pattern}}) {
       std::string name = receipts::receiptName(pattern, batch.file_name);
       if (present.count(name) == 0) {
         continue;

@@ -27,8 +27,7 @@ enum class ImportOutcome { kImported, kAlreadyImported, kQuarantined };
 class Pipeline {
  public:
   Pipeline(const config::Config& config, store::Store& store, const ingest::Profile& profile,
-           const lease::PostalTable& postal_table, TransportFactory transports,
-           const Clock& clock);
+           const lease::PostalTable& postal_table, TransportFactory transports, const Clock& clock);
 
   // Imports the whole export, or nothing: a file that cannot be read as a whole is moved to
   // the quarantine folder with a text file giving the reason. An error return means the

@@ -11,7 +11,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <fnmatch.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -22,6 +21,8 @@
 #include "service/pipeline.h"
 #include "store/store.h"
 #include "transport/transport.h"
+
+#include <fnmatch.h>
 
 namespace alur::service {
 namespace {
@@ -94,8 +95,8 @@ class Worker {
       consider(entry.path());
     }
     if (ec) {
-      logger("watch")->warn("rescan failed folder={} error=\"{}\"",
-                            config_.export_folder.string(), ec.message());
+      logger("watch")->warn("rescan failed folder={} error=\"{}\"", config_.export_folder.string(),
+                            ec.message());
     }
   }
 
@@ -258,8 +259,9 @@ int runService(const config::Config& config) {
   }
 
   SystemClock clock;
-  Pipeline pipeline(config, **store, *profile, *postal_table,
-                    [&config] { return transport::makeFtpsTransport(config.ftps); }, clock);
+  Pipeline pipeline(
+      config, **store, *profile, *postal_table,
+      [&config] { return transport::makeFtpsTransport(config.ftps); }, clock);
   Worker worker(config, pipeline);
 
   boost::asio::io_context io;

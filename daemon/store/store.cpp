@@ -101,7 +101,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path) {
   std::string network = networkFileSystemOf(path.parent_path());
   if (!network.empty()) {
     return Status::Error("the database folder " + path.parent_path().string() + " is on a " +
-                         network + " network file system; SQLite's write-ahead log needs a "
+                         network +
+                         " network file system; SQLite's write-ahead log needs a "
                          "local disk. Set [service] state_dir to a local folder.");
   }
   return guarded("cannot open the database " + path.string(),
@@ -130,9 +131,10 @@ Result<std::unique_ptr<Store>> Store::openReadOnly(const std::filesystem::path& 
                    auto version = store->db_.prepare("PRAGMA user_version");
                    version.step();
                    if (version.integer(0) > kSchemaVersion) {
-                     return Status::Error("the database was written by a newer version of "
-                                          "alur-relay (schema " +
-                                          std::to_string(version.integer(0)) + ")");
+                     return Status::Error(
+                         "the database was written by a newer version of "
+                         "alur-relay (schema " +
+                         std::to_string(version.integer(0)) + ")");
                    }
                    return store;
                  });
@@ -174,16 +176,15 @@ Status Store::beginImport() {
   });
 }
 
-Result<LeaseChange> Store::importLease(const std::string& siret,
-                                       const lease::LeaseRecord& record,
+Result<LeaseChange> Store::importLease(const std::string& siret, const lease::LeaseRecord& record,
                                        const std::vector<lease::Issue>& issues,
                                        lease::Classification classification) {
   return guarded("cannot store lease " + record.dwelling_id, [&]() -> Result<LeaseChange> {
     std::string fp = lease::fingerprint(record);
     std::string now = nowUtc();
     std::string state = stateOf(classification);
-    auto find = db_.prepare(
-        "SELECT fingerprint, state FROM lease WHERE siret = ?1 AND dwelling_id = ?2");
+    auto find =
+        db_.prepare("SELECT fingerprint, state FROM lease WHERE siret = ?1 AND dwelling_id = ?2");
     find.bind(1, siret).bind(2, record.dwelling_id);
     if (!find.step()) {
       db_.prepare(
@@ -287,8 +288,8 @@ Result<std::optional<BatchRow>> Store::buildBatch(
       if (!record) {
         return record.status();
       }
-      items.push_back({pending.text(0), pending.text(2),
-                       line(*record, parseIsoDate(pending.text(3)))});
+      items.push_back(
+          {pending.text(0), pending.text(2), line(*record, parseIsoDate(pending.text(3)))});
     }
     if (items.empty()) {
       return std::optional<BatchRow>();
@@ -365,8 +366,7 @@ Result<std::string> Store::batchBytes(std::int64_t batch_id) {
     }
     std::string line_ending = head.text(1);
     std::string bytes = head.blob(0) + line_ending;
-    auto lines =
-        db_.prepare("SELECT line FROM batch_line WHERE batch_id = ?1 ORDER BY line_no");
+    auto lines = db_.prepare("SELECT line FROM batch_line WHERE batch_id = ?1 ORDER BY line_no");
     lines.bind(1, batch_id);
     while (lines.step()) {
       bytes += lines.blob(0) + line_ending;
@@ -424,8 +424,9 @@ Status Store::markUploading(std::int64_t batch_id, const std::string& now_utc) {
            "next_attempt_at = NULL WHERE id = ?1 AND state IN ('built', 'uploading')")
         .bind(1, batch_id)
         .run();
-    db_.prepare("INSERT INTO upload_attempt (batch_id, at, result, message) "
-                "VALUES (?1, ?2, 'started', '')")
+    db_.prepare(
+           "INSERT INTO upload_attempt (batch_id, at, result, message) "
+           "VALUES (?1, ?2, 'started', '')")
         .bind(1, batch_id)
         .bind(2, now_utc)
         .run();
@@ -443,8 +444,9 @@ Status Store::markUploaded(std::int64_t batch_id, const std::string& now_utc) {
         .bind(1, batch_id)
         .bind(2, now_utc)
         .run();
-    db_.prepare("INSERT INTO upload_attempt (batch_id, at, result, message) "
-                "VALUES (?1, ?2, 'ok', '')")
+    db_.prepare(
+           "INSERT INTO upload_attempt (batch_id, at, result, message) "
+           "VALUES (?1, ?2, 'ok', '')")
         .bind(1, batch_id)
         .bind(2, now_utc)
         .run();
@@ -455,19 +457,18 @@ Status Store::markUploaded(std::int64_t batch_id, const std::string& now_utc) {
 }
 
 Status Store::recordUploadFailure(std::int64_t batch_id, bool permanent, const std::string& error,
-                                  const std::string& now_utc,
-                                  const std::string& next_attempt_utc) {
+                                  const std::string& now_utc, const std::string& next_attempt_utc) {
   return guarded("cannot record an upload failure", [&]() -> Status {
     WriteTransaction tx(db_);
-    db_.prepare(
-           "UPDATE batch SET state = ?2, last_error = ?3, next_attempt_at = ?4 WHERE id = ?1")
+    db_.prepare("UPDATE batch SET state = ?2, last_error = ?3, next_attempt_at = ?4 WHERE id = ?1")
         .bind(1, batch_id)
         .bind(2, permanent ? "failed" : "uploading")
         .bind(3, error)
         .bind(4, permanent ? std::optional<std::string>() : next_attempt_utc)
         .run();
-    db_.prepare("INSERT INTO upload_attempt (batch_id, at, result, message) "
-                "VALUES (?1, ?2, ?3, ?4)")
+    db_.prepare(
+           "INSERT INTO upload_attempt (batch_id, at, result, message) "
+           "VALUES (?1, ?2, ?3, ?4)")
         .bind(1, batch_id)
         .bind(2, now_utc)
         .bind(3, permanent ? "failed" : "retry")
@@ -507,8 +508,9 @@ Result<bool> Store::hasReceipt(std::int64_t batch_id, const std::string& kind) {
 Status Store::markAcknowledged(std::int64_t batch_id, const std::string& now_utc) {
   return guarded("cannot mark batch acknowledged", [&]() -> Status {
     WriteTransaction tx(db_);
-    db_.prepare("UPDATE batch SET acknowledged_at = ?2, state = CASE WHEN state = 'uploaded' "
-                "THEN 'acknowledged' ELSE state END WHERE id = ?1")
+    db_.prepare(
+           "UPDATE batch SET acknowledged_at = ?2, state = CASE WHEN state = 'uploaded' "
+           "THEN 'acknowledged' ELSE state END WHERE id = ?1")
         .bind(1, batch_id)
         .bind(2, now_utc)
         .run();
@@ -522,8 +524,9 @@ Status Store::markRejectedAsWhole(std::int64_t batch_id, const std::string& reas
                                   const std::string& now_utc) {
   return guarded("cannot mark batch rejected", [&]() -> Status {
     WriteTransaction tx(db_);
-    db_.prepare("UPDATE batch SET state = 'failed', last_error = ?2, acknowledged_at = ?3 "
-                "WHERE id = ?1")
+    db_.prepare(
+           "UPDATE batch SET state = 'failed', last_error = ?2, acknowledged_at = ?3 "
+           "WHERE id = ?1")
         .bind(1, batch_id)
         .bind(2, "the platform rejected the whole file: " + reason)
         .bind(3, now_utc)
@@ -531,8 +534,9 @@ Status Store::markRejectedAsWhole(std::int64_t batch_id, const std::string& reas
     for (const char* from : {"uploaded", "acknowledged"}) {
       moveBatchLeases(db_, batch_id, from, "rejected");
     }
-    db_.prepare("UPDATE lease SET platform_reason = ?2 WHERE last_batch_id = ?1 AND "
-                "state = 'rejected'")
+    db_.prepare(
+           "UPDATE lease SET platform_reason = ?2 WHERE last_batch_id = ?1 AND "
+           "state = 'rejected'")
         .bind(1, batch_id)
         .bind(2, reason)
         .run();
@@ -576,9 +580,10 @@ Result<int> Store::applyReport(std::int64_t batch_id, const std::vector<ReportLi
           .run();
     }
     // A certificate may arrive before the report; the batch is certified once it has both.
-    db_.prepare("UPDATE batch SET reported_at = ?2, state = CASE WHEN state NOT IN ('uploaded', "
-                "'acknowledged') THEN state WHEN certificate_path IS NOT NULL THEN 'certified' "
-                "ELSE 'reported' END WHERE id = ?1")
+    db_.prepare(
+           "UPDATE batch SET reported_at = ?2, state = CASE WHEN state NOT IN ('uploaded', "
+           "'acknowledged') THEN state WHEN certificate_path IS NOT NULL THEN 'certified' "
+           "ELSE 'reported' END WHERE id = ?1")
         .bind(1, batch_id)
         .bind(2, now_utc)
         .run();
@@ -591,8 +596,9 @@ Status Store::recordCertificate(std::int64_t batch_id, const std::string& local_
                                 const std::string& now_utc) {
   return guarded("cannot record the certificate", [&]() -> Status {
     WriteTransaction tx(db_);
-    db_.prepare("UPDATE batch SET certificate_path = ?2, certified_at = ?3, state = CASE WHEN "
-                "state = 'reported' THEN 'certified' ELSE state END WHERE id = ?1")
+    db_.prepare(
+           "UPDATE batch SET certificate_path = ?2, certified_at = ?3, state = CASE WHEN "
+           "state = 'reported' THEN 'certified' ELSE state END WHERE id = ?1")
         .bind(1, batch_id)
         .bind(2, local_path)
         .bind(3, now_utc)
@@ -665,8 +671,7 @@ Result<std::vector<LeaseView>> Store::leasesInState(const std::string& state) {
 
 Result<std::vector<std::string>> Store::dwellingIdsOfBatch(std::int64_t batch_id) {
   return guarded("cannot list a batch", [&]() -> Result<std::vector<std::string>> {
-    auto s = db_.prepare(
-        "SELECT dwelling_id FROM batch_line WHERE batch_id = ?1 ORDER BY line_no");
+    auto s = db_.prepare("SELECT dwelling_id FROM batch_line WHERE batch_id = ?1 ORDER BY line_no");
     s.bind(1, batch_id);
     std::vector<std::string> out;
     while (s.step()) {

@@ -1,6 +1,7 @@
+#include "batch/official_file.h"
+
 #include <gtest/gtest.h>
 
-#include "batch/official_file.h"
 #include "common/text.h"
 
 namespace alur::batch {
@@ -62,8 +63,8 @@ TEST(OfficialFileTest, WritesDwellingLineExactly) {
 
 TEST(OfficialFileTest, EncodesWindows1252) {
   FileOptions options;
-  std::string line = dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15},
-                                  std::nullopt, nullptr);
+  std::string line =
+      dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15}, std::nullopt, nullptr);
   EXPECT_NE(line.find("des Fr\xEAnes;B\xE2t A"), std::string::npos);
   EXPECT_EQ(encodeText("12 €", OutputEncoding::kWindows1252), "12 \x80");
   EXPECT_EQ(encodeText("12 €", OutputEncoding::kIso8859_15), "12 \xA4");
@@ -71,8 +72,8 @@ TEST(OfficialFileTest, EncodesWindows1252) {
 
 TEST(OfficialFileTest, UsesSurveyDateWhenNoPreviousOne) {
   FileOptions options;
-  std::string line = dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15},
-                                  std::nullopt, nullptr);
+  std::string line =
+      dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15}, std::nullopt, nullptr);
   EXPECT_EQ(line.substr(0, 28), "LOT100004;2;1;150127;150127;");
 }
 
@@ -82,8 +83,8 @@ TEST(OfficialFileTest, TruncatesLongTextWithWarning) {
   std::vector<std::string> warnings;
   FileOptions options;
   options.encoding = OutputEncoding::kUtf8;
-  std::string line = dwellingLine(r, agency(), options, lease::Date{2027, 1, 15}, std::nullopt,
-                                  &warnings);
+  std::string line =
+      dwellingLine(r, agency(), options, lease::Date{2027, 1, 15}, std::nullopt, &warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("position 5d"), std::string::npos);
   EXPECT_EQ(split(line, ';')[8], "du Maréchal Jean-Marie de Lattre de Tass");
@@ -94,8 +95,8 @@ TEST(OfficialFileTest, StripsSeparatorAndLineBreaksFromText) {
   r.address.complement = "Bât A;\r\nporte 2";
   FileOptions options;
   options.encoding = OutputEncoding::kUtf8;
-  std::string line = dwellingLine(r, agency(), options, lease::Date{2027, 1, 15}, std::nullopt,
-                                  nullptr);
+  std::string line =
+      dwellingLine(r, agency(), options, lease::Date{2027, 1, 15}, std::nullopt, nullptr);
   EXPECT_EQ(split(line, ';').size(), static_cast<std::size_t>(kDwellingPositions));
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
@@ -103,8 +104,8 @@ TEST(OfficialFileTest, StripsSeparatorAndLineBreaksFromText) {
 TEST(OfficialFileTest, TruncatesCardNumberWhenConfigured) {
   FileOptions options;
   options.card_number = CardNumberPolicy::kTruncate;
-  std::string line = dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15},
-                                  std::nullopt, nullptr);
+  std::string line =
+      dwellingLine(record(), agency(), options, lease::Date{2027, 1, 15}, std::nullopt, nullptr);
   EXPECT_EQ(split(line, ';')[18], "CPI7501201");
 }
 
@@ -112,8 +113,8 @@ TEST(OfficialFileTest, RoundsChargesTooLongForTheirPosition) {
   lease::LeaseRecord r = record();
   r.charges = 124287;  // 1242,87 has 7 characters, position 58b allows 6
   std::vector<std::string> warnings;
-  std::string line = dwellingLine(r, agency(), FileOptions{}, lease::Date{2027, 1, 15},
-                                  std::nullopt, &warnings);
+  std::string line =
+      dwellingLine(r, agency(), FileOptions{}, lease::Date{2027, 1, 15}, std::nullopt, &warnings);
   EXPECT_EQ(split(line, ';')[53], "1243");
   EXPECT_EQ(warnings.size(), 1u);
 }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "ingest/address.h"
+
+#include <gtest/gtest.h>
 
 namespace alur::ingest {
 namespace {

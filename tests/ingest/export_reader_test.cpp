@@ -1,10 +1,11 @@
+#include "ingest/export_reader.h"
+
 #include <algorithm>
 #include <fstream>
 #include <map>
 
 #include <gtest/gtest.h>
 
-#include "ingest/export_reader.h"
 #include "support/process.h"
 
 namespace alur::ingest {
@@ -45,11 +46,15 @@ class ExportReaderTest : public ::testing::Test {
   }
 
   static std::string header() {
-    return "R\xE9" "f lot;N\xB0 mandat;N\xB0 bail;Locataire;Propri\xE9taire;Adresse;"
+    return "R\xE9"
+           "f lot;N\xB0 mandat;N\xB0 bail;Locataire;Propri\xE9taire;Adresse;"
            "Compl\xE9ment adresse;Code postal;Ville;Type de bien;Nature du bail;"
-           "Surface habitable;Nb pi\xE8" "ces;\xC9tage;Ann\xE9" "e construction;Classe DPE;"
+           "Surface habitable;Nb pi\xE8"
+           "ces;\xC9tage;Ann\xE9"
+           "e construction;Classe DPE;"
            "Chauffage;Ascenseur;Loyer HC;Provision charges;Compl\xE9ment de loyer;"
-           "Date d'effet du bail;Date d'entr\xE9" "e;R\xE9gime juridique\r\n";
+           "Date d'effet du bail;Date d'entr\xE9"
+           "e;R\xE9gime juridique\r\n";
   }
 
   fs::path folder_;
@@ -93,7 +98,8 @@ TEST_F(ExportReaderTest, ReadsSampleExport) {
 TEST_F(ExportReaderTest, ReadsThousandsSeparatorsAndCurrency) {
   std::vector<ExportRow> rows;
   ASSERT_TRUE(readAll(write(header() + "L1;M;B;x;y;1 rue A;;69003;Lyon;Maison;Meubl\xE9;"
-                                       "120,5;5;0;1990;C;Individuel;O;1\xA0" "234,50 \x80;12;"
+                                       "120,5;5;0;1990;C;Individuel;O;1\xA0"
+                                       "234,50 \x80;12;"
                                        "0;01/02/2024;01/02/2024;Copropri\xE9t\xE9\r\n"),
                       rows)
                   .ok());

@@ -1,8 +1,9 @@
+#include "ingest/profile.h"
+
 #include <fstream>
 
 #include <gtest/gtest.h>
 
-#include "ingest/profile.h"
 #include "support/process.h"
 
 namespace alur::ingest {
@@ -17,8 +18,8 @@ class ProfileTest : public ::testing::Test {
 
   // Writes the sample-a profile with `replace` substituted for `find`.
   fs::path variant(const std::string& find, const std::string& replace) {
-    std::string text = testing::readFileBytes(fs::path(ALUR_SOURCE_DIR) /
-                                              "config/profiles/sample-a.profile");
+    std::string text =
+        testing::readFileBytes(fs::path(ALUR_SOURCE_DIR) / "config/profiles/sample-a.profile");
     auto pos = text.find(find);
     EXPECT_NE(pos, std::string::npos) << find;
     text.replace(pos, find.size(), replace);

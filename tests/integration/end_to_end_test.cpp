@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Expected {
-  std::set<std::string> sendable;  // valid, in scope, and (day 2) new or changed
+  std::set<std::string> sendable;    // valid, in scope, and (day 2) new or changed
   std::set<std::string> never_sent;  // invalid or out of scope
 };
 

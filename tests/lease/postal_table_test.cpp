@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "lease/postal_table.h"
+
+#include <gtest/gtest.h>
 
 namespace alur::lease {
 namespace {
@@ -8,11 +8,11 @@ namespace {
 class PostalTableTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto loaded = PostalTable::load(std::string(ALUR_SOURCE_DIR) + "/data/laposte_hexasmal.csv");
+    static Result<PostalTable> loaded =
+        PostalTable::load(std::string(ALUR_SOURCE_DIR) + "/data/laposte_hexasmal.csv");
     ASSERT_TRUE(loaded.ok()) << loaded.message();
-    table_ = new PostalTable(std::move(*loaded));
+    table_ = &loaded.value();
   }
-  static void TearDownTestSuite() { delete table_; }
 
   static PostalTable* table_;
 };
@@ -60,7 +60,8 @@ TEST_F(PostalTableTest, ListsCommunesOfPostalCode) {
 }
 
 TEST(PostalTableLoadTest, RejectsFileWithoutHeader) {
-  auto loaded = PostalTable::load(std::string(ALUR_SOURCE_DIR) + "/config/profiles/sample-a.profile");
+  auto loaded =
+      PostalTable::load(std::string(ALUR_SOURCE_DIR) + "/config/profiles/sample-a.profile");
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.message().find("line 1"), std::string::npos);
 }

@@ -1,6 +1,7 @@
+#include "lease/record.h"
+
 #include <gtest/gtest.h>
 
-#include "lease/record.h"
 #include "lease/record_json.h"
 
 namespace alur::lease {

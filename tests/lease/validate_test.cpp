@@ -1,8 +1,8 @@
+#include "lease/validate.h"
+
 #include <algorithm>
 
 #include <gtest/gtest.h>
-
-#include "lease/validate.h"
 
 namespace alur::lease {
 namespace {
@@ -10,11 +10,11 @@ namespace {
 class ValidateTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto loaded = PostalTable::load(std::string(ALUR_SOURCE_DIR) + "/data/laposte_hexasmal.csv");
+    static Result<PostalTable> loaded =
+        PostalTable::load(std::string(ALUR_SOURCE_DIR) + "/data/laposte_hexasmal.csv");
     ASSERT_TRUE(loaded.ok()) << loaded.message();
-    table_ = new PostalTable(std::move(*loaded));
+    table_ = &loaded.value();
   }
-  static void TearDownTestSuite() { delete table_; }
 
   static LeaseRecord validRecord() {
     LeaseRecord r;

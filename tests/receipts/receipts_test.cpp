@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "receipts/receipts.h"
+
+#include <gtest/gtest.h>
 
 namespace alur::receipts {
 namespace {

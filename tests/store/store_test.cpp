@@ -1,6 +1,7 @@
+#include "store/store.h"
+
 #include <gtest/gtest.h>
 
-#include "store/store.h"
 #include "support/process.h"
 
 namespace alur::store {
@@ -52,7 +53,9 @@ class StoreTest : public ::testing::Test {
   std::optional<BatchRow> build() {
     auto built = store_->buildBatch(
         kSiret, 2027, lease::Date{2027, 1, 15},
-        [](int year, int seq) { return std::to_string(year) + "_X_" + std::to_string(seq) + ".CSV"; },
+        [](int year, int seq) {
+          return std::to_string(year) + "_X_" + std::to_string(seq) + ".CSV";
+        },
         [](int count) { return "2027;" + kSiret + ";" + std::to_string(count) + ";"; },
         [](const lease::LeaseRecord& r, const std::optional<lease::Date>& previous) {
           return r.dwelling_id + ";" + (previous ? previous->iso() : "none");
@@ -106,7 +109,8 @@ TEST_F(StoreTest, RemembersImportedFile) {
 
 TEST_F(StoreTest, RollsBackUncommittedImport) {
   ASSERT_TRUE(store_->beginImport().ok());
-  ASSERT_TRUE(store_->importLease(kSiret, lease("A", 50000), {}, lease::Classification::kValid).ok());
+  ASSERT_TRUE(
+      store_->importLease(kSiret, lease("A", 50000), {}, lease::Classification::kValid).ok());
   store_->rollbackImport();
   EXPECT_EQ(countInState("pending"), 0);
 }
@@ -144,7 +148,8 @@ TEST_F(StoreTest, FollowsBatchThroughReceipts) {
   EXPECT_EQ(countInState("uploaded"), 2);
   ASSERT_TRUE(store_->markAcknowledged(batch->id, "2027-01-15T02:31:00Z").ok());
   auto unknown = store_->applyReport(
-      batch->id, {{"A", "integrated", ""}, {"B", "rejected", "surface absente"}, {"Z", "integrated", ""}},
+      batch->id,
+      {{"A", "integrated", ""}, {"B", "rejected", "surface absente"}, {"Z", "integrated", ""}},
       "2027-01-15T02:32:00Z");
   ASSERT_TRUE(unknown.ok()) << unknown.message();
   EXPECT_EQ(*unknown, 1);
@@ -152,7 +157,8 @@ TEST_F(StoreTest, FollowsBatchThroughReceipts) {
   auto rejected = store_->leasesInState("rejected");
   ASSERT_EQ(rejected->size(), 1u);
   EXPECT_EQ((*rejected)[0].platform_reason, "surface absente");
-  ASSERT_TRUE(store_->recordCertificate(batch->id, "/archive/cert.pdf", "2027-01-15T02:33:00Z").ok());
+  ASSERT_TRUE(
+      store_->recordCertificate(batch->id, "/archive/cert.pdf", "2027-01-15T02:33:00Z").ok());
   auto row = store_->batchByName(batch->file_name);
   EXPECT_EQ((*row)->state, "certified");
 }
@@ -179,8 +185,9 @@ TEST_F(StoreTest, SchedulesRetryAfterTransientFailure) {
   importOne(lease("A", 50000));
   auto batch = build();
   ASSERT_TRUE(store_->markUploading(batch->id, "2027-01-15T02:30:00Z").ok());
-  ASSERT_TRUE(store_->recordUploadFailure(batch->id, false, "connection refused",
-                                          "2027-01-15T02:30:00Z", "2027-01-15T02:31:00Z")
+  ASSERT_TRUE(store_
+                  ->recordUploadFailure(batch->id, false, "connection refused",
+                                        "2027-01-15T02:30:00Z", "2027-01-15T02:31:00Z")
                   .ok());
   EXPECT_TRUE(store_->batchesDueForUpload("2027-01-15T02:30:30Z")->empty());
   EXPECT_EQ(store_->batchesDueForUpload("2027-01-15T02:31:00Z")->size(), 1u);

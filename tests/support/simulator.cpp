@@ -14,9 +14,10 @@ std::string Simulator::start(const std::filesystem::path& workdir,
                                std::filesystem::perm_options::add);
   std::filesystem::path ready = workdir / "ready.json";
   std::filesystem::remove(ready);
-  std::vector<std::string> argv = {"python3",
-                                   std::string(ALUR_SOURCE_DIR) + "/tests/simulator/platform_sim.py",
-                                   "--workdir", workdir.string(), "--ready-file", ready.string()};
+  std::vector<std::string> argv = {
+      "python3",      std::string(ALUR_SOURCE_DIR) + "/tests/simulator/platform_sim.py",
+      "--workdir",    workdir.string(),
+      "--ready-file", ready.string()};
   argv.insert(argv.end(), options.begin(), options.end());
   std::filesystem::path log = workdir / "simulator.log";
   if (!process_.start(argv, log)) {
