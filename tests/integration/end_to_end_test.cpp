@@ -117,11 +117,13 @@ class EndToEndTest : public ::testing::Test {
     }
     work_ = makeTempFolder("alur-e2e-");
     ASSERT_FALSE(work_.empty());
-    std::string error = simulator_.start(work_ / "platform");
+    std::string error = simulator_.start(work_ / "platform", simulatorOptions());
     ASSERT_EQ(error, "");
     fs::create_directories(work_ / "exports");
     writeConfig();
   }
+
+  virtual std::vector<std::string> simulatorOptions() const { return {}; }
 
   void TearDown() override {
     service_.stop(SIGTERM, std::chrono::seconds(20));
@@ -177,7 +179,7 @@ class EndToEndTest : public ::testing::Test {
   ChildProcess service_;
 };
 
-TEST_F(EndToEndTest, SendsEachValidLeaseOnceAndOnlyChangesOnDayTwo) {
+TEST_F(EndToEndTest, SendsNewAndChangedLeasesOnce) {
   startService();
   dropExport("export-A-day1.csv");
   ASSERT_TRUE(waitForCertifiedBatches(1)) << readFileBytes(work_ / "alur-relay.log");
@@ -246,6 +248,47 @@ TEST_F(EndToEndTest, SendsEachValidLeaseOnceAndOnlyChangesOnDayTwo) {
     }
   }
   EXPECT_GT(checked, 600);
+}
+
+class PlatformRejectionTest : public EndToEndTest {
+ protected:
+  std::vector<std::string> simulatorOptions() const override {
+    return {"--reject-dwelling", "LOT100000", "--reject-dwelling", "LOT100001"};
+  }
+};
+
+TEST_F(PlatformRejectionTest, KeepsPlatformReasonOnLease) {
+  startService();
+  dropExport("export-A-day1.csv");
+  ASSERT_TRUE(waitForCertifiedBatches(1)) << readFileBytes(work_ / "alur-relay.log");
+
+  fs::path db = work_ / "state" / "alur-relay.db";
+  EXPECT_EQ(queryText(db, "SELECT COUNT(*) FROM lease WHERE state = 'rejected'"), "2");
+  EXPECT_EQ(queryText(db, "SELECT state FROM lease WHERE dwelling_id = 'LOT100000'"), "rejected");
+  EXPECT_EQ(queryText(db, "SELECT platform_reason FROM lease WHERE dwelling_id = 'LOT100000'"),
+            "Rejeté par la plateforme (test)");
+  EXPECT_EQ(queryText(db, "SELECT state FROM lease WHERE dwelling_id = 'LOT100002'"), "integrated");
+}
+
+TEST_F(EndToEndTest, RestartAfterKillSendsNoBatchTwice) {
+  startService();
+  dropExport("export-A-day1.csv");
+  fs::path db = work_ / "state" / "alur-relay.db";
+  ASSERT_TRUE(waitFor([&] { return queryText(db, "SELECT COUNT(*) FROM batch") == "1"; },
+                      std::chrono::seconds(60)));
+  service_.stop(SIGKILL, std::chrono::seconds(5));
+
+  startService();
+  ASSERT_TRUE(waitForCertifiedBatches(1)) << readFileBytes(work_ / "alur-relay.log");
+  std::set<std::string> files;
+  std::vector<std::string> ids = depositedIds(simulator_.uploadFolder(), &files);
+  EXPECT_EQ(files.size(), 1u);
+  std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(ids.size(), unique.size());
+  Expected expected = expectedFromTruth(
+      fs::path(ALUR_SOURCE_DIR) / "tests/data/export-A-day1.csv.truth.json", false);
+  EXPECT_EQ(unique, expected.sendable);
+  EXPECT_EQ(queryText(db, "PRAGMA integrity_check"), "ok");
 }
 
 }  // namespace
