@@ -1,12 +1,15 @@
 // alur-relay: sends the leases of a French property-management agency to the rent
 // observatory's platform (loi ALUR). main only reads the command line and calls a library.
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "ingest/check_export.h"
 #include "config/config.h"
 #include "service/service.h"
 #include "status/status_report.h"
@@ -22,6 +25,9 @@ constexpr const char* kUsage =
     "  run       run the service in the foreground until SIGINT or SIGTERM\n"
     "  status    print the state of the queue, the batches and the certificates\n"
     "  check     check the configuration and its files; exit 0, or 78 when unusable\n"
+    "  check-export FILE --profile PROFILE [--json]\n"
+    "            read one export without a service or database and print the status of each\n"
+    "            lease; exit 0 when the file is readable, 65 when not, 78 for a bad profile\n"
     "\n"
     "Options:\n";
 
@@ -35,21 +41,61 @@ int loadOrExit(const std::string& path, alur::config::Config& config) {
   return 0;
 }
 
+// The postal table of an installed package, or of the source tree for a build that is not
+// installed.
+std::string defaultPostalTable() {
+  const std::string installed = "/usr/share/alur-relay/laposte_hexasmal.csv";
+  if (std::filesystem::exists(installed)) {
+    return installed;
+  }
+  return std::string(ALUR_SOURCE_DATA_DIR) + "/laposte_hexasmal.csv";
+}
+
+int checkExport(const std::string& file, const std::string& profile_path,
+                const std::string& postal_table_path, bool json) {
+  auto profile = alur::ingest::loadProfile(profile_path);
+  if (!profile) {
+    std::cerr << "alur-relay: " << profile.message() << "\n";
+    return alur::ingest::kExitBadProfile;
+  }
+  auto postal_table = alur::lease::PostalTable::load(postal_table_path);
+  if (!postal_table) {
+    std::cerr << "alur-relay: " << postal_table.message() << "\n";
+    return alur::ingest::kExitBadProfile;
+  }
+  alur::LocalDate today = alur::localDate(std::chrono::system_clock::now());
+  alur::ingest::CheckExportOptions options{file, json, {today.year, today.month, today.day}};
+  return alur::ingest::checkExport(options, *profile, *postal_table, std::cout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string command;
+  std::vector<std::string> operands;
   std::string config_path = "/etc/alur-relay/alur-relay.conf";
+  std::string profile_path;
+  std::string postal_table_path = defaultPostalTable();
+
+  // clang-format off
   po::options_description options;
-  options.add_options()("help,h", "print this help and exit")("version",
-                                                              "print the version and exit")(
-      "config,c", po::value(&config_path)->default_value(config_path), "configuration file");
+  options.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
+      ("config,c", po::value(&config_path)->default_value(config_path), "configuration file")
+      ("profile", po::value(&profile_path), "check-export: profile of the export")
+      ("json", "check-export: print one JSON document")
+      ("postal-table", po::value(&postal_table_path)->default_value(postal_table_path),
+       "check-export: La Poste's postal code table (CSV)");
   po::options_description hidden;
-  hidden.add_options()("command", po::value(&command));
+  hidden.add_options()
+      ("command", po::value(&command))
+      ("operand", po::value(&operands));
+  // clang-format on
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
-  positional.add("command", 1);
+  positional.add("command", 1).add("operand", -1);
 
   po::variables_map args;
   try {
@@ -66,6 +112,19 @@ int main(int argc, char** argv) {
   if (args.count("version") > 0) {
     std::cout << "alur-relay " << ALUR_VERSION << "\n";
     return 0;
+  }
+
+  if (command == "check-export") {
+    if (operands.size() != 1 || profile_path.empty()) {
+      std::cerr << "alur-relay: check-export needs one FILE and --profile PROFILE\n"
+                << kUsage << options;
+      return 64;
+    }
+    return checkExport(operands[0], profile_path, postal_table_path, args.count("json") > 0);
+  }
+  if (!operands.empty()) {
+    std::cerr << "alur-relay: unexpected argument " << operands[0] << "\n" << kUsage << options;
+    return 64;
   }
 
   alur::config::Config config;

@@ -122,10 +122,23 @@ Status applyFormatKey(const IniEntry& entry, Profile& profile) {
   const auto& path = profile.path;
   const std::string& key = entry.key;
   if (key == "type") {
-    if (entry.value != "csv") {
+    if (entry.value == "csv") {
+      profile.type = FileType::kCsv;
+    } else if (entry.value == "xml") {
+      profile.type = FileType::kXml;
+    } else {
       return Status::Error(at(entry, path) + ": type = " + entry.value +
-                           " is not supported by this version; use csv");
+                           " is not supported; use csv or xml");
     }
+  } else if (key == "record") {
+    profile.xml_record_path = entry.value;
+  } else if (key == "header") {
+    if (entry.value != "yes" && entry.value != "no") {
+      return Status::Error(at(entry, path) + ": header = " + entry.value +
+                           " is invalid; use yes (the first line names the columns) or no "
+                           "(columns are given by position, from 1)");
+    }
+    profile.header = entry.value == "yes";
   } else if (key == "encoding") {
     auto encoding = parseEncoding(entry.value);
     if (!encoding) {
@@ -161,8 +174,9 @@ Status applyFormatKey(const IniEntry& entry, Profile& profile) {
     profile.date_formats = *formats;
   } else {
     return Status::Error(at(entry, path) + ": unknown key '" + key +
-                         "' in [format]; known keys: type, encoding, separator, quote, "
-                         "decimal_separator, thousands_separators, currency_marks, date_formats");
+                         "' in [format]; known keys: type, record, header, encoding, separator, "
+                         "quote, decimal_separator, thousands_separators, currency_marks, "
+                         "date_formats");
   }
   return Status::Ok();
 }
@@ -239,6 +253,34 @@ Status checkMandatoryMappings(const Profile& profile) {
                        "; add a line 'field = column header' for each");
 }
 
+// Checks the settings that depend on the file type: an XML profile needs its record path, and
+// a CSV profile without a header line gives columns by position.
+Status checkFileShape(const Profile& profile) {
+  if (profile.type == FileType::kXml) {
+    if (profile.xml_record_path.empty()) {
+      return Status::Error(profile.path.string() + ": [format] type = xml needs record = the "
+                           "element path of one lease from the root, e.g. ExportBaux/Bail");
+    }
+    return Status::Ok();
+  }
+  if (!profile.xml_record_path.empty()) {
+    return Status::Error(profile.path.string() + ": [format] record is only for type = xml; "
+                         "remove it or set type = xml");
+  }
+  if (profile.header) {
+    return Status::Ok();
+  }
+  for (const auto& source : profile.columns) {
+    if (!isDigits(source.column) || std::stoul(source.column.substr(0, 6)) == 0) {
+      return Status::Error(profile.path.string() + " line " +
+                           std::to_string(source.profile_line) + ": with header = no, " +
+                           fieldName(source.field) + " must be a column position (1, 2, ...), "
+                           "not \"" + source.column + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char* fieldName(Field field) {
@@ -297,6 +339,16 @@ Result<Profile> loadProfile(const std::filesystem::path& path) {
   }
   if (Status mandatory = checkMandatoryMappings(profile); !mandatory) {
     return mandatory;
+  }
+  if (Status shape = checkFileShape(profile); !shape) {
+    return shape;
+  }
+  for (const auto& separator : profile.thousands_separators) {
+    if (separator == std::string(1, profile.decimal_separator)) {
+      return Status::Error(path.string() + ": '" + separator +
+                           "' is both the decimal separator and a thousands separator; an "
+                           "amount such as 1.234 would be ambiguous. Keep it in one of the two.");
+    }
   }
   return profile;
 }

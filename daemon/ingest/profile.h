@@ -59,10 +59,19 @@ struct ValueMap {
   int profile_line = 0;
 };
 
+enum class FileType { kCsv, kXml };
+
 struct Profile {
   std::filesystem::path path;
   std::string name;
+  FileType type = FileType::kCsv;
   CsvOptions csv;
+  // CSV only: true when the first record names the columns. Without a header line, columns are
+  // given by their 1-based position.
+  bool header = true;
+  // XML only: element path of one lease from the root, e.g. "ExportBaux/Bail". Column sources
+  // are then paths relative to that element: "@lot", "Locataire", "Adresse/@numero".
+  std::string xml_record_path;
   char decimal_separator = ',';
   std::vector<std::string> thousands_separators;  // UTF-8 strings removed inside numbers
   std::vector<std::string> currency_marks = {"€", "EUR"};

@@ -263,4 +263,12 @@ void validate(LeaseRecord& record, const PostalTable& postal_table, const Date& 
   checkDates(record, today, check);
 }
 
+Classification validateAndClassify(LeaseRecord& record, const PostalTable& postal_table,
+                                   const Date& today, std::vector<Issue>& issues) {
+  if (classify(issues) != Classification::kOutOfScope) {
+    validate(record, postal_table, today, issues);
+  }
+  return classify(issues);
+}
+
 }  // namespace alur::lease

@@ -20,4 +20,9 @@ int constructionPeriodOfYear(int year);
 void validate(LeaseRecord& record, const PostalTable& postal_table, const Date& today,
               std::vector<Issue>& issues);
 
+// Validates a lease unless the reader already found it out of scope (a lease that is never
+// sent has no defect worth reporting), then classifies it.
+Classification validateAndClassify(LeaseRecord& record, const PostalTable& postal_table,
+                                   const Date& today, std::vector<Issue>& issues);
+
 }  // namespace alur::lease

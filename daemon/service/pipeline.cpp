@@ -69,11 +69,8 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
   std::unordered_set<std::string> ids_in_file;
   bool store_failed = false;
   Status read = ingest::readExport(file, profile_, [&](ingest::ExportRow&& row) -> Status {
-    // An out-of-scope lease is never sent, so its other defects are not worth reporting.
-    if (lease::classify(row.issues) != lease::Classification::kOutOfScope) {
-      lease::validate(row.record, postal_table_, day, row.issues);
-    }
-    lease::Classification classification = lease::classify(row.issues);
+    lease::Classification classification =
+        lease::validateAndClassify(row.record, postal_table_, day, row.issues);
     if (!ids_in_file.insert(row.record.dwelling_id).second) {
       log->warn("duplicate dwelling file={} line={} dwelling={} action=\"the later line wins\"",
                 file.string(), row.line, row.record.dwelling_id);

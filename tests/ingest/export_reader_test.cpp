@@ -75,7 +75,7 @@ TEST_F(ExportReaderTest, ReadsSampleExport) {
   EXPECT_EQ(first.address.street_type, "CRS");
   EXPECT_EQ(first.address.street_name, "Victor Hugo");
   EXPECT_EQ(first.address.postal_code, "31000");
-  EXPECT_EQ(first.address.city, "Toulouse");
+  EXPECT_EQ(first.address.city, "TOULOUSE");
   EXPECT_EQ(first.surface_centi_m2, 6600);
   EXPECT_EQ(first.rooms, 3);
   EXPECT_EQ(first.floor, 8);
