@@ -122,8 +122,16 @@ void RowBuilder::readAddress() {
   if (profile_.sourceOf(Field::kAddressLine) != nullptr) {
     parts = parseAddressLine(text(Field::kAddressLine));
   } else {
-    parts = profile_.sourceOf(Field::kStreet) != nullptr ? parseStreet(text(Field::kStreet))
-                                                         : AddressParts{};
+    // Without a number the street is kept whole, as parseAddressLine does, so that an
+    // incomplete address ("Domaine du Parc") reads the same in every export format.
+    if (profile_.sourceOf(Field::kStreet) != nullptr) {
+      std::string street = text(Field::kStreet);
+      if (text(Field::kStreetNumber).empty()) {
+        parts.street_name = street;
+      } else {
+        parts = parseStreet(street);
+      }
+    }
     if (profile_.sourceOf(Field::kStreetName) != nullptr) {
       parts.street_name = text(Field::kStreetName);
       parts.street_type = streetTypeCode(text(Field::kStreetType));
