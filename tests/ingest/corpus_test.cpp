@@ -82,8 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
         CorpusCase{"malformed.xml", "sample-c", "line 5", 0, ""},
         CorpusCase{"truncated.xml", "sample-c", "the file ends before the document", 0, ""},
         CorpusCase{"windows-1252.xml", "sample-c", "", 1, ""}),
-    [](const ::testing::TestParamInfo<CorpusCase>& info) {
-      std::string name = info.param.file;
+    [](const ::testing::TestParamInfo<CorpusCase>& param_info) {
+      std::string name = param_info.param.file;
       std::replace_if(
           name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
       return name;

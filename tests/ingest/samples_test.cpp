@@ -73,9 +73,9 @@ INSTANTIATE_TEST_SUITE_P(Exports, SampleTest,
                                            std::pair{"export-B-day2.csv", "sample-b.profile"},
                                            std::pair{"export-C-day1.xml", "sample-c.profile"},
                                            std::pair{"export-C-day2.xml", "sample-c.profile"}),
-                         [](const auto& info) {
-                           return std::string(1, info.param.first[7]) + "Day" +
-                                  info.param.first[12];
+                         [](const auto& param_info) {
+                           return std::string(1, param_info.param.first[7]) + "Day" +
+                                  param_info.param.first[12];
                          });
 
 // Keeps the fields that all three formats carry: B has no floor, heating, elevator or
