@@ -9,10 +9,11 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "ingest/check_export.h"
 #include "config/config.h"
+#include "ingest/check_export.h"
 #include "service/service.h"
 #include "status/status_report.h"
+#include "store/store.h"
 
 namespace {
 
@@ -25,6 +26,9 @@ constexpr const char* kUsage =
     "  run       run the service in the foreground until SIGINT or SIGTERM\n"
     "  status    print the state of the queue, the batches and the certificates\n"
     "  check     check the configuration and its files; exit 0, or 78 when unusable\n"
+    "  resend    put failed batches back to work once their cause is fixed (a batch that\n"
+    "            never reached the platform is sent again under its name; the leases of a\n"
+    "            batch the platform rejected as a whole go into a new batch)\n"
     "  check-export FILE --profile PROFILE [--json]\n"
     "            read one export without a service or database and print the status of each\n"
     "            lease; exit 0 when the file is readable, 65 when not, 78 for a bad profile\n"
@@ -145,6 +149,24 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << *text;
+    return 0;
+  }
+  if (command == "resend") {
+    if (int rc = loadOrExit(config_path, config); rc != 0) {
+      return rc;
+    }
+    auto store = alur::store::Store::open(config.databasePath());
+    if (!store) {
+      std::cerr << "alur-relay: " << store.message() << "\n";
+      return 1;
+    }
+    auto resent = (*store)->resendFailed(alur::formatUtc(std::chrono::system_clock::now()));
+    if (!resent) {
+      std::cerr << "alur-relay: " << resent.message() << "\n";
+      return 1;
+    }
+    std::cout << *resent << " failed batch(es) put back to work; the running service sends "
+              << "them at its next check\n";
     return 0;
   }
   if (command == "check") {

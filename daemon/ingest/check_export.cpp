@@ -35,8 +35,8 @@ void printText(const ExportRow& row, lease::Classification classification, std::
   out << row.record.dwelling_id << " (line " << row.line
       << "): " << lease::classificationName(classification) << "\n";
   for (const auto& issue : row.issues) {
-    out << "  " << lease::severityName(issue.severity) << " " << issue.code << ": "
-        << issue.message << "\n";
+    out << "  " << lease::severityName(issue.severity) << " " << issue.code << ": " << issue.message
+        << "\n";
   }
 }
 
@@ -75,12 +75,9 @@ int checkExport(const CheckExportOptions& options, const Profile& profile,
     first = false;
     return Status::Ok();
   });
-  json summary = {{"leases", counts.leases},
-                  {"valid", counts.valid},
-                  {"invalid", counts.invalid},
-                  {"out_of_scope", counts.out_of_scope},
-                  {"warnings", counts.warnings},
-                  {"readable", read.ok()}};
+  json summary = {{"leases", counts.leases},     {"valid", counts.valid},
+                  {"invalid", counts.invalid},   {"out_of_scope", counts.out_of_scope},
+                  {"warnings", counts.warnings}, {"readable", read.ok()}};
   if (options.json) {
     out << "\n],\"summary\":" << summary.dump();
     if (!read.ok()) {
@@ -88,7 +85,8 @@ int checkExport(const CheckExportOptions& options, const Profile& profile,
     }
     out << "}\n";
   } else if (read.ok()) {
-    out << "\n" << counts.leases << " leases: " << counts.valid << " valid, " << counts.invalid
+    out << "\n"
+        << counts.leases << " leases: " << counts.valid << " valid, " << counts.invalid
         << " invalid, " << counts.out_of_scope << " out of scope, " << counts.warnings
         << " warnings\n";
   } else {

@@ -12,9 +12,9 @@
 namespace alur::ingest {
 
 // Exit codes of check-export (sysexits.h values).
-constexpr int kExitReadable = 0;      // the file was read, whatever its leases' status
-constexpr int kExitUnreadable = 65;   // EX_DATAERR: the file cannot be read as a whole
-constexpr int kExitBadProfile = 78;   // EX_CONFIG
+constexpr int kExitReadable = 0;     // the file was read, whatever its leases' status
+constexpr int kExitUnreadable = 65;  // EX_DATAERR: the file cannot be read as a whole
+constexpr int kExitBadProfile = 78;  // EX_CONFIG
 
 struct CheckExportOptions {
   std::filesystem::path file;

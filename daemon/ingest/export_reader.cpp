@@ -44,7 +44,6 @@ Result<ColumnIndex> indexColumns(const std::vector<std::string>& header, const P
   return index;
 }
 
-
 // Reads CSV records: with a header line the profile's column names are looked up in it, without
 // one the profile gives 1-based positions.
 Status readCsvExport(std::istream& in, const std::filesystem::path& file, const Profile& profile,
@@ -56,7 +55,8 @@ Status readCsvExport(std::istream& in, const std::filesystem::path& file, const 
     return Status::Error(file.string() + ": " + has_first.message());
   }
   if (!*has_first) {
-    return Status::Error(file.string() + ": the file is empty; the software's export is "
+    return Status::Error(file.string() +
+                         ": the file is empty; the software's export is "
                          "probably incomplete, export it again");
   }
   ColumnIndex index;
@@ -107,7 +107,8 @@ Status readCsvExport(std::istream& in, const std::filesystem::path& file, const 
     }
   }
   if (rows == 0) {
-    return Status::Error(file.string() + ": the file has a header line but no lease; the "
+    return Status::Error(file.string() +
+                         ": the file has a header line but no lease; the "
                          "software's export is probably incomplete, export it again");
   }
   return Status::Ok();

@@ -258,13 +258,15 @@ Status checkMandatoryMappings(const Profile& profile) {
 Status checkFileShape(const Profile& profile) {
   if (profile.type == FileType::kXml) {
     if (profile.xml_record_path.empty()) {
-      return Status::Error(profile.path.string() + ": [format] type = xml needs record = the "
+      return Status::Error(profile.path.string() +
+                           ": [format] type = xml needs record = the "
                            "element path of one lease from the root, e.g. ExportBaux/Bail");
     }
     return Status::Ok();
   }
   if (!profile.xml_record_path.empty()) {
-    return Status::Error(profile.path.string() + ": [format] record is only for type = xml; "
+    return Status::Error(profile.path.string() +
+                         ": [format] record is only for type = xml; "
                          "remove it or set type = xml");
   }
   if (profile.header) {
@@ -272,10 +274,11 @@ Status checkFileShape(const Profile& profile) {
   }
   for (const auto& source : profile.columns) {
     if (!isDigits(source.column) || std::stoul(source.column.substr(0, 6)) == 0) {
-      return Status::Error(profile.path.string() + " line " +
-                           std::to_string(source.profile_line) + ": with header = no, " +
-                           fieldName(source.field) + " must be a column position (1, 2, ...), "
-                           "not \"" + source.column + "\"");
+      return Status::Error(profile.path.string() + " line " + std::to_string(source.profile_line) +
+                           ": with header = no, " + fieldName(source.field) +
+                           " must be a column position (1, 2, ...), "
+                           "not \"" +
+                           source.column + "\"");
     }
   }
   return Status::Ok();

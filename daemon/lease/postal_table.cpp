@@ -28,10 +28,24 @@ std::string abbreviateSaints(const std::string& folded) {
   return out;
 }
 
-// "PARIS 04" → "PARIS", "MARSEILLE 1ER" stays unchanged: only a trailing number goes.
+// True for an arrondissement number as written in addresses: "04", "3E", "1ER", "15EME" (after
+// folding, so "3e" and "15ème" qualify too).
+bool isArrondissement(const std::string& word) {
+  std::size_t digits = 0;
+  while (digits < word.size() && word[digits] >= '0' && word[digits] <= '9') {
+    ++digits;
+  }
+  if (digits == 0 || digits > 2) {
+    return false;
+  }
+  std::string suffix = word.substr(digits);
+  return suffix.empty() || suffix == "E" || suffix == "ER" || suffix == "EME";
+}
+
+// "PARIS 04" and "PARIS 4E" → "PARIS", "LYON 1ER" → "LYON": a trailing arrondissement goes.
 std::string withoutArrondissement(const std::string& folded) {
   auto space = folded.rfind(' ');
-  if (space != std::string::npos && isDigits(folded.substr(space + 1))) {
+  if (space != std::string::npos && isArrondissement(folded.substr(space + 1))) {
     return folded.substr(0, space);
   }
   return folded;

@@ -22,8 +22,8 @@ class PostalTable {
 
   // Returns the INSEE code of the commune `city` served by `postal_code`, or an empty string
   // when the name matches none of the localities of that postal code. Names are compared
-  // folded (case, accents, hyphens, apostrophes), with SAINT/SAINTE read as ST/STE and the
-  // arrondissement number of Paris, Lyon and Marseille optional.
+  // folded (case, accents, hyphens, apostrophes), with SAINT/SAINTE read as ST/STE. A trailing
+  // arrondissement number ("04", "3e", "1er", "15ème") is optional.
   std::string findInsee(const std::string& postal_code, const std::string& city) const;
 
   // Names of the communes served by `postal_code`, for messages.

@@ -1,7 +1,9 @@
 #include "lease/validate.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <tuple>
 
 #include "common/text.h"
 
@@ -13,12 +15,26 @@ constexpr int kMaxSurfaceM2 = 999;
 constexpr int kMinRooms = 1;
 constexpr int kMaxRooms = 20;
 constexpr int kMaxLeaseDaysAfterMoveIn = 90;
+constexpr std::size_t kMaxDwellingIdLength = 50;  // position 1 of the official file
+constexpr int kMinFloor = -9;                     // position 43 holds two characters
+constexpr int kMaxFloor = 99;
 
+// Writes an amount the French way: "-1234,50".
 std::string euros(Cents cents) {
+  long long magnitude = cents < 0 ? -static_cast<long long>(cents) : cents;
   char text[32];
-  std::snprintf(text, sizeof text, "%lld,%02lld", static_cast<long long>(cents / 100),
-                static_cast<long long>(cents % 100));
+  std::snprintf(text, sizeof text, "%s%lld,%02lld", cents < 0 ? "-" : "", magnitude / 100,
+                magnitude % 100);
   return text;
+}
+
+// Writes a number with one or two decimals and a decimal comma.
+std::string decimalComma(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  std::string out = text;
+  std::replace(out.begin(), out.end(), '.', ',');
+  return out;
 }
 
 std::string squareMetres(int centi_m2) {
@@ -65,8 +81,9 @@ class Checker {
   std::vector<Issue>& issues_;
 };
 
-constexpr const char* kFixInSoftware = " Complétez-la dans votre logiciel de gestion.";
-constexpr const char* kCorrectInSoftware = " Corrigez-la dans votre logiciel de gestion.";
+constexpr const char* kFixInSoftware =
+    " Complétez cette information dans votre logiciel de gestion.";
+constexpr const char* kCorrectInSoftware = " Corrigez cette valeur dans votre logiciel de gestion.";
 
 void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
   const Address& a = r.address;
@@ -156,10 +173,8 @@ void checkDwelling(LeaseRecord& r, Checker& check) {
   if (r.surface_centi_m2 && r.rooms && *r.rooms > 0 && !check.hasIssueFor("surface")) {
     double per_room = *r.surface_centi_m2 / 100.0 / *r.rooms;
     if (per_room < 7 || per_room > 60) {
-      char text[32];
-      std::snprintf(text, sizeof text, "%.1f", per_room);
       check.warning("surface_per_room_implausible", "surface", squareMetres(*r.surface_centi_m2),
-                    "surface par pièce inhabituelle (" + std::string(text) +
+                    "surface par pièce inhabituelle (" + decimalComma(per_room, 1) +
                         " m² par pièce, attendu entre 7 et 60). Vérifiez la surface et le "
                         "nombre de pièces.");
     }
@@ -188,12 +203,18 @@ void checkRent(LeaseRecord& r, Checker& check) {
   if (r.surface_centi_m2 && *r.surface_centi_m2 >= kMinSurfaceM2 * 100) {
     double per_m2 = static_cast<double>(*total) / *r.surface_centi_m2;  // cents / centi-m²
     if (per_m2 < 3 || per_m2 > 60) {
-      char text[32];
-      std::snprintf(text, sizeof text, "%.2f", per_m2);
       check.warning("rent_per_m2_implausible", "rent", euros(*total),
-                    "loyer de " + std::string(text) +
+                    "loyer de " + decimalComma(per_m2, 2) +
                         " €/m², hors de la fourchette habituelle (3 à 60 €/m²). Vérifiez le "
                         "loyer et la surface.");
+    }
+  }
+  for (const auto& [amount, field, label] :
+       {std::tuple{r.charges, "charges", "provision pour charges"},
+        std::tuple{r.rent_supplement, "rent_supplement", "complément de loyer"}}) {
+    if (amount && *amount < 0) {
+      check.error(std::string(field) + "_negative", field, euros(*amount),
+                  std::string(label) + " négatif (" + euros(*amount) + " €)." + kCorrectInSoftware);
     }
   }
   if (r.charges && *r.charges * 2 > *total) {
@@ -204,6 +225,13 @@ void checkRent(LeaseRecord& r, Checker& check) {
 }
 
 void checkDates(LeaseRecord& r, const Date& today, Checker& check) {
+  if (r.construction_year && *r.construction_year > today.year) {
+    check.error("construction_year_future", "construction_year",
+                std::to_string(*r.construction_year),
+                "année de construction " + std::to_string(*r.construction_year) +
+                    " dans le futur." + kCorrectInSoftware);
+    r.construction_period.reset();
+  }
   if (!r.move_in_date) {
     if (!check.hasIssueFor("move_in_date")) {
       check.error("move_in_date_missing", "move_in_date", "",
@@ -256,6 +284,21 @@ void validate(LeaseRecord& record, const PostalTable& postal_table, const Date& 
   if (record.dwelling_id.empty()) {
     check.error("dwelling_id_missing", "dwelling_id", "",
                 "identifiant du logement absent." + std::string(kFixInSoftware));
+  } else if (utf8Length(record.dwelling_id) > kMaxDwellingIdLength ||
+             std::any_of(record.dwelling_id.begin(), record.dwelling_id.end(),
+                         [](char c) { return c == ';' || static_cast<unsigned char>(c) < 0x20; })) {
+    // The identifier is the key of the platform's report: cutting or changing it would make two
+    // dwellings collide, so it is sent exactly as it is or not at all.
+    check.error("dwelling_id_invalid", "dwelling_id", record.dwelling_id,
+                "identifiant trop long (plus de 50 caractères) ou contenant « ; » ou un saut de "
+                "ligne." +
+                    std::string(kCorrectInSoftware));
+  }
+  if (record.floor && (*record.floor < kMinFloor || *record.floor > kMaxFloor)) {
+    check.warning("floor_implausible", "floor", std::to_string(*record.floor),
+                  "étage " + std::to_string(*record.floor) +
+                      " hors des limites du fichier officiel (-9 à 99) ; il n'est pas transmis.");
+    record.floor.reset();
   }
   checkAddress(record, postal_table, check);
   checkDwelling(record, check);

@@ -22,6 +22,10 @@ Result<Acknowledgement> parseAcknowledgement(const std::string& bytes) {
       status = toUpperAscii(value);
     } else if (key == "motif") {
       ack.reason = value;
+    } else if (key == "sha256") {
+      ack.sha256 = toLowerAscii(value);
+    } else if (key == "taille") {
+      ack.size = value;
     }
   }
   if (status == "RECU") {

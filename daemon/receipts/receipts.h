@@ -14,6 +14,8 @@ namespace alur::receipts {
 struct Acknowledgement {
   bool accepted = false;  // statut=RECU; false for statut=REJETE
   std::string reason;     // motif=, when rejected
+  std::string sha256;     // sha256= of the file the platform received, when given
+  std::string size;       // taille= in bytes, when given
 };
 
 // Reads "key=value" lines; an unknown statut is reported as an error, not guessed.

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <unordered_set>
 
+#include <sys/stat.h>
+
 #include "batch/official_file.h"
 #include "common/files.h"
 #include "common/hash.h"
@@ -21,11 +23,13 @@ lease::Date today(const Clock& clock) {
   return {d.year, d.month, d.day};
 }
 
+// Modification time in nanoseconds since the Unix epoch, or 0 when it cannot be read.
 std::int64_t mtimeNs(const std::filesystem::path& file) {
-  std::error_code ec;
-  auto time = std::filesystem::last_write_time(file, ec);
-  return ec ? 0
-            : std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) {
+    return 0;
+  }
+  return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
 }
 
 }  // namespace
@@ -47,12 +51,13 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
   if (!hash) {
     return hash.status();
   }
-  auto seen = store_.isImported(*hash);
-  if (!seen) {
-    return seen.status();
+  auto last = store_.lastImportHash(file.string());
+  if (!last) {
+    return last.status();
   }
-  if (*seen) {
-    log->debug("skipped file={} reason=\"content already imported\"", file.string());
+  if (*last == *hash) {
+    log->info("skipped file={} reason=\"same content as the last import of this file\"",
+              file.string());
     return ImportOutcome::kAlreadyImported;
   }
 
@@ -69,12 +74,18 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
   std::unordered_set<std::string> ids_in_file;
   bool store_failed = false;
   Status read = ingest::readExport(file, profile_, [&](ingest::ExportRow&& row) -> Status {
+    // The first line of a dwelling wins: comparing a later line with the row the first one
+    // just wrote would queue an unchanged lease again.
+    if (!ids_in_file.insert(row.record.dwelling_id).second) {
+      log->warn(
+          "duplicate dwelling file={} line={} dwelling={} action=\"line ignored, the "
+          "first line of this dwelling is kept\"",
+          file.string(), row.line, row.record.dwelling_id);
+      ++summary.duplicates;
+      return Status::Ok();
+    }
     lease::Classification classification =
         lease::validateAndClassify(row.record, postal_table_, day, row.issues);
-    if (!ids_in_file.insert(row.record.dwelling_id).second) {
-      log->warn("duplicate dwelling file={} line={} dwelling={} action=\"the later line wins\"",
-                file.string(), row.line, row.record.dwelling_id);
-    }
     auto change =
         store_.importLease(config_.contributor.siret, row.record, row.issues, classification);
     if (!change) {
@@ -109,7 +120,7 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
       "imported file={} rows={} valid={} invalid={} out_of_scope={} new={} changed={} "
       "unchanged={} queued={}",
       file.string(), summary.rows, summary.valid, summary.invalid, summary.out_of_scope,
-      summary.new_leases, summary.changed, summary.unchanged, summary.queued);
+      summary.new_leases, summary.changed, summary.unchanged, summary.queued, summary.duplicates);
   return ImportOutcome::kImported;
 }
 
@@ -193,6 +204,34 @@ std::chrono::seconds Pipeline::retryDelay(int attempts) {
   return std::chrono::seconds(std::max<long>(1, static_cast<long>(jitter(random_))));
 }
 
+// An upload was started before a crash or a failure: when its acknowledgement is back, the
+// platform has the file (and may have moved it out of the upload folder), so it must not be
+// sent again. The return folder is listed once per round, into `returned`.
+bool Pipeline::isAcknowledged(transport::Transport& transport, const store::BatchRow& batch,
+                              std::optional<std::unordered_set<std::string>>& returned) {
+  if (!returned) {
+    std::vector<std::string> names;
+    returned.emplace();
+    if (transport.list(config_.return_dir, &names).ok()) {
+      returned->insert(names.begin(), names.end());
+    }
+  }
+  return returned->count(receipts::receiptName(config_.receipts.ack_pattern, batch.file_name)) > 0;
+}
+
+// Records the upload, then moves the local file from the outbox to the sent folder.
+Status Pipeline::recordUploaded(const store::BatchRow& batch, const std::filesystem::path& local) {
+  if (Status marked = store_.markUploaded(batch.id, formatUtc(clock_.now())); !marked) {
+    return marked;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config_.sentDir(), ec);
+  if (Status moved = renameDurably(local, config_.sentDir() / batch.file_name); !moved) {
+    logger("upload")->warn("batch={} error=\"{}\"", batch.file_name, moved.message());
+  }
+  return Status::Ok();
+}
+
 Status Pipeline::uploadDueBatches() {
   auto log = logger("upload");
   auto due = store_.batchesDueForUpload(formatUtc(clock_.now()));
@@ -203,9 +242,18 @@ Status Pipeline::uploadDueBatches() {
     return Status::Ok();
   }
   std::unique_ptr<transport::Transport> transport = transports_();
+  std::optional<std::unordered_set<std::string>> returned;  // listed once, when needed
   for (const auto& batch : *due) {
     if (Status written = writeOutboxFile(batch); !written) {
       return written;
+    }
+    std::filesystem::path local = config_.outboxDir() / batch.file_name;
+    if (batch.state == "uploading" && isAcknowledged(*transport, batch, returned)) {
+      log->info("batch={} already acknowledged by the platform, not sent again", batch.file_name);
+      if (Status marked = recordUploaded(batch, local); !marked) {
+        return marked;
+      }
+      continue;
     }
     if (Status started = store_.markUploading(batch.id, formatUtc(clock_.now())); !started) {
       return started;
@@ -213,17 +261,13 @@ Status Pipeline::uploadDueBatches() {
     int attempt = batch.attempts + 1;
     log->info("uploading batch={} attempt={} host={}:{} dir={}", batch.file_name, attempt,
               config_.ftps.host, config_.ftps.port, config_.upload_dir);
-    std::filesystem::path local = config_.outboxDir() / batch.file_name;
     transport::TransferResult result =
         transport->upload(local, config_.upload_dir, batch.file_name, config_.temp_suffix);
     std::string now = formatUtc(clock_.now());
     if (result.ok()) {
-      if (Status marked = store_.markUploaded(batch.id, now); !marked) {
+      if (Status marked = recordUploaded(batch, local); !marked) {
         return marked;
       }
-      std::error_code ec;
-      std::filesystem::create_directories(config_.sentDir(), ec);
-      renameDurably(local, config_.sentDir() / batch.file_name);
       log->info("uploaded batch={} attempt={} leases={}", batch.file_name, attempt,
                 batch.lease_count);
       continue;
@@ -324,6 +368,19 @@ Status Pipeline::collectReceipt(transport::Transport& transport, const store::Ba
     auto ack = receipts::parseAcknowledgement(bytes);
     if (!ack) {
       applied = ack.status();
+    } else if ((!ack->sha256.empty() && ack->sha256 != batch.sha256) ||
+               (!ack->size.empty() && ack->size != std::to_string(batch.size))) {
+      // The platform received another file under this name (a restored database numbers
+      // batches again from 001): none of its receipts may be applied to this batch.
+      std::string error = "the acknowledgement " + remote_name + " is for another file (sha256 " +
+                          ack->sha256 + ", " + ack->size + " bytes; this batch: " + batch.sha256 +
+                          ", " + std::to_string(batch.size) +
+                          " bytes). Its receipts are not applied; check the batch numbering.";
+      log->error("batch={} error=\"{}\"", batch.file_name, error);
+      applied = store_.recordUploadFailure(batch.id, true, error, now, "");
+      if (applied) {
+        return Status::Error(error);
+      }
     } else if (ack->accepted) {
       applied = store_.markAcknowledged(batch.id, now);
     } else {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <string>
+#include <unordered_set>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -52,6 +54,9 @@ class Pipeline {
 
  private:
   Status writeOutboxFile(const store::BatchRow& batch);
+  bool isAcknowledged(transport::Transport& transport, const store::BatchRow& batch,
+                      std::optional<std::unordered_set<std::string>>& returned);
+  Status recordUploaded(const store::BatchRow& batch, const std::filesystem::path& local);
   Status collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
                         const std::string& kind, const std::string& remote_name);
   std::chrono::seconds retryDelay(int attempts);

@@ -1,7 +1,9 @@
 #include "service/service.h"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <thread>
 
@@ -11,6 +13,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -174,15 +178,19 @@ class Worker {
       // jumps are not yet guarded beyond "at most once per local date".
       due = past && last_daily_run_ != today;
       if (due) {
-        last_daily_run_ = today;
+        pending_daily_run_ = today;
       }
     }
     if (!due) {
       return;
     }
-    imported_since_batch_ = false;
     auto built = pipeline_.buildBatch();
     report("batch", built.status());
+    if (!built) {
+      return;  // tried again at the next tick, with the same trigger
+    }
+    imported_since_batch_ = false;
+    last_daily_run_ = pending_daily_run_;
   }
 
   // Logs an error once per change of message, so a lasting fault does not flood the log.
@@ -220,7 +228,32 @@ class Worker {
   Steady::time_point last_import_{};
   bool imported_since_batch_ = false;
   int last_daily_run_ = 0;
+  int pending_daily_run_ = 0;
 };
+
+// Holds an exclusive lock on state_dir/alur-relay.lock for the life of the process, so that two
+// services never share one database and one outbox. The kernel releases it when the process
+// ends, even after SIGKILL.
+Result<int> lockStateFolder(const std::filesystem::path& state_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  std::filesystem::path path = state_dir / "alur-relay.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    return Status::Error("cannot open " + path.string() + ": " + std::strerror(errno) +
+                         "; the service account needs write access to " + state_dir.string());
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Status::Error("another alur-relay process already runs with the state folder " +
+                         state_dir.string() + "; stop it first (systemctl stop alur-relay)");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::write(fd, pid.data(), pid.size()) < 0) {
+    // The pid in the file is only informative; the lock is what matters.
+  }
+  return fd;
+}
 
 }  // namespace
 
@@ -252,6 +285,11 @@ int runService(const config::Config& config) {
     return config::kExitConfig;
   }
   log->info("postal table loaded edition=\"{}\"", postal_table->edition());
+  auto lock = lockStateFolder(config.state_dir);
+  if (!lock) {
+    log->critical("error=\"{}\"", lock.message());
+    return 1;
+  }
   auto store = store::Store::open(config.databasePath());
   if (!store) {
     log->critical("database error=\"{}\"", store.message());

@@ -1,8 +1,11 @@
 #include "status/status_report.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
+#include "lease/record_json.h"
 #include "store/store.h"
 
 namespace alur::status {
@@ -23,6 +26,20 @@ const std::vector<std::pair<std::string, std::string>>& leaseStateWords() {
   return words;
 }
 
+// The platform's reason for a rejected lease, else the validator's first error message.
+std::string firstReason(const store::LeaseView& lease) {
+  if (!lease.platform_reason.empty()) {
+    return "Logement " + lease.dwelling_id +
+           " : refusé par la plateforme : " + lease.platform_reason;
+  }
+  for (const auto& issue : lease::issuesFromJson(lease.issues_json)) {
+    if (issue.severity == lease::Severity::kError) {
+      return issue.message;
+    }
+  }
+  return "Logement " + lease.dwelling_id;
+}
+
 }  // namespace
 
 Result<std::string> renderStatus(const config::Config& config) {
@@ -32,6 +49,11 @@ Result<std::string> renderStatus(const config::Config& config) {
   }
   auto overview = (*store)->overview();
   if (!overview) {
+    if (overview.message().find("readonly") != std::string::npos) {
+      return Status::Error(overview.message() +
+                           "; reading a database in WAL mode needs write access to its folder: "
+                           "run status as the service account or as root");
+    }
     return overview.status();
   }
   std::ostringstream out;
@@ -101,6 +123,36 @@ Result<std::string> renderStatus(const config::Config& config) {
       }
     }
     out << "\n";
+  }
+
+  auto invalid = (*store)->leasesInState("invalid");
+  auto rejected = (*store)->leasesInState("rejected");
+  if (invalid && rejected && (!invalid->empty() || !rejected->empty())) {
+    out << "\nLeases to correct in the management software (first 10):\n";
+    int shown = 0;
+    for (const auto* list : {&*rejected, &*invalid}) {
+      for (const auto& lease : *list) {
+        if (shown++ == 10) {
+          break;
+        }
+        out << "  " << firstReason(lease) << "\n";
+      }
+    }
+  }
+
+  std::error_code ec;
+  std::vector<std::string> quarantined;
+  for (const auto& entry : std::filesystem::directory_iterator(config.quarantineDir(), ec)) {
+    if (entry.path().extension() == ".txt") {
+      quarantined.push_back(entry.path().string());
+    }
+  }
+  if (!quarantined.empty()) {
+    std::sort(quarantined.begin(), quarantined.end());
+    out << "\nExports not imported (quarantine; the reason is in each file):\n";
+    for (const auto& path : quarantined) {
+      out << "  " << path << "\n";
+    }
   }
 
   out << "\nCertificates:\n";

@@ -8,7 +8,7 @@ constexpr const char* kVersion1 = R"sql(
 CREATE TABLE import_file (
   id INTEGER PRIMARY KEY,
   path TEXT NOT NULL,
-  sha256 TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL,
   size INTEGER NOT NULL,
   mtime_ns INTEGER NOT NULL,
   imported_at TEXT NOT NULL,
@@ -21,6 +21,7 @@ CREATE TABLE import_file (
   unchanged INTEGER NOT NULL,
   queued INTEGER NOT NULL
 );
+CREATE INDEX import_file_path ON import_file(path);
 CREATE TABLE lease (
   siret TEXT NOT NULL,
   dwelling_id TEXT NOT NULL,

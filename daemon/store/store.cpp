@@ -141,31 +141,37 @@ Result<std::unique_ptr<Store>> Store::openReadOnly(const std::filesystem::path& 
 }
 
 void Store::migrate() {
-  auto version_query = db_.prepare("PRAGMA user_version");
-  version_query.step();
-  int version = static_cast<int>(version_query.integer(0));
-  version_query.reset();
-  if (version > kSchemaVersion) {
-    throw SqliteError(SQLITE_ERROR,
-                      "the database has schema version " + std::to_string(version) +
-                          ", written by a newer version of alur-relay; this one writes version " +
-                          std::to_string(kSchemaVersion) +
-                          ". Install the newer version again, or restore a backup.");
-  }
+  // The version is read inside the write transaction, so two processes that open a new database
+  // at the same time do not both run the first migration.
   const auto& steps = migrations();
-  for (int v = version; v < static_cast<int>(steps.size()); ++v) {
+  while (true) {
     WriteTransaction tx(db_);
-    db_.exec(steps[v]);
-    db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    auto version_query = db_.prepare("PRAGMA user_version");
+    version_query.step();
+    int version = static_cast<int>(version_query.integer(0));
+    version_query.reset();
+    if (version > kSchemaVersion) {
+      throw SqliteError(SQLITE_ERROR,
+                        "the database has schema version " + std::to_string(version) +
+                            ", written by a newer version of alur-relay; this one writes "
+                            "version " +
+                            std::to_string(kSchemaVersion) +
+                            ". Install the newer version again, or restore a backup.");
+    }
+    if (version >= static_cast<int>(steps.size())) {
+      return;
+    }
+    db_.exec(steps[version]);
+    db_.exec("PRAGMA user_version = " + std::to_string(version + 1));
     tx.commit();
   }
 }
 
-Result<bool> Store::isImported(const std::string& sha256) {
-  return guarded("cannot look up an imported file", [&]() -> Result<bool> {
-    auto s = db_.prepare("SELECT 1 FROM import_file WHERE sha256 = ?1");
-    s.bind(1, sha256);
-    return s.step();
+Result<std::string> Store::lastImportHash(const std::string& path) {
+  return guarded("cannot look up an imported file", [&]() -> Result<std::string> {
+    auto s = db_.prepare("SELECT sha256 FROM import_file WHERE path = ?1 ORDER BY id DESC LIMIT 1");
+    s.bind(1, path);
+    return s.step() ? s.text(0) : std::string();
   });
 }
 
@@ -476,6 +482,32 @@ Status Store::recordUploadFailure(std::int64_t batch_id, bool permanent, const s
         .run();
     tx.commit();
     return Status::Ok();
+  });
+}
+
+Result<int> Store::resendFailed(const std::string& now_utc) {
+  return guarded("cannot resend failed batches", [&]() -> Result<int> {
+    WriteTransaction tx(db_);
+    db_.prepare(
+           "UPDATE batch SET state = 'built', attempts = 0, next_attempt_at = NULL, "
+           "last_error = NULL WHERE state = 'failed' AND uploaded_at IS NULL")
+        .run();
+    int rebuilt = db_.changes();
+    db_.prepare(
+           "UPDATE lease SET state = 'pending', queued_at = ?1, platform_reason = NULL, "
+           "updated_at = ?1 WHERE state = 'rejected' AND last_batch_id IN (SELECT id FROM "
+           "batch WHERE state = 'failed' AND uploaded_at IS NOT NULL) AND EXISTS (SELECT 1 "
+           "FROM batch_line b WHERE b.batch_id = lease.last_batch_id AND b.dwelling_id = "
+           "lease.dwelling_id AND b.platform_status IS NULL)")
+        .bind(1, now_utc)
+        .run();
+    int requeued = db_.changes();
+    db_.prepare(
+           "UPDATE batch SET last_error = 'resent: its leases went into a new batch' "
+           "WHERE state = 'failed' AND uploaded_at IS NOT NULL")
+        .run();
+    tx.commit();
+    return rebuilt + (requeued > 0 ? 1 : 0);
   });
 }
 

@@ -19,6 +19,8 @@
 //   uploaded ──markAcknowledged──► acknowledged ──applyReport──► reported
 //   ──recordCertificate──► certified
 //   built | uploading ──recordUploadFailure (permanent)──► failed
+//   uploaded | acknowledged ──markRejectedAsWhole──► failed (its leases: rejected)
+//   failed ──resendFailed──► built (never uploaded), or stays failed with its leases pending
 //
 //   built: the batch row, its file name, its lines and the SHA-256 of its bytes are committed;
 //          the file in the outbox may not exist yet (writeBatchFile recreates it, byte for byte).
@@ -28,8 +30,8 @@
 //          and its leases are kept, last_error says why.
 //
 // Every move is one committed write transaction (BEGIN IMMEDIATE). Side effects (writing the
-// batch file, sending bytes, sending mail) happen after the commit that announces them and are
-// idempotent, so a crash between the commit and the side effect is repaired by replaying it.
+// batch file, sending bytes) happen after the commit that announces them and are idempotent,
+// so a crash between the commit and the side effect is repaired by replaying it.
 #pragma once
 
 #include <chrono>
@@ -66,6 +68,7 @@ struct ImportSummary {
   int changed = 0;
   int unchanged = 0;
   int queued = 0;
+  int duplicates = 0;  // lines ignored because an earlier line had the same dwelling id
 };
 
 struct BatchRow {
@@ -126,8 +129,10 @@ class Store {
   // Opens an existing database read-only, without blocking the running service.
   static Result<std::unique_ptr<Store>> openReadOnly(const std::filesystem::path& path);
 
-  // True when a file with this content was already imported.
-  Result<bool> isImported(const std::string& sha256);
+  // Returns the SHA-256 of the last file imported from `path`, or an empty string. A file is
+  // skipped only when it equals the last one read from the same path, so an export that goes
+  // back to older content (A, then B, then A again) is imported again.
+  Result<std::string> lastImportHash(const std::string& path);
 
   // Starts the one transaction in which a whole export is imported.
   Status beginImport();
@@ -162,6 +167,12 @@ class Store {
   // moves the batch to failed.
   Status recordUploadFailure(std::int64_t batch_id, bool permanent, const std::string& error,
                              const std::string& now_utc, const std::string& next_attempt_utc);
+
+  // Puts failed batches back to work after an operator fixed the cause: a batch that never
+  // reached the platform goes back to built (same name, same bytes); the leases of a batch the
+  // platform rejected as a whole go back to pending, for a new batch. Returns the number of
+  // batches changed.
+  Result<int> resendFailed(const std::string& now_utc);
 
   // Receipts. Each returns false when the receipt was already recorded.
   Result<bool> recordReceipt(std::int64_t batch_id, const std::string& kind,

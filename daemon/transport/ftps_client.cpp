@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <system_error>
 #include <utility>
@@ -15,6 +16,17 @@
 
 namespace alur::transport {
 namespace {
+
+// True when both files can be read and hold the same bytes.
+bool sameBytes(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::ifstream left(a, std::ios::binary);
+  std::ifstream right(b, std::ios::binary);
+  if (!left || !right) {
+    return false;
+  }
+  return std::equal(std::istreambuf_iterator<char>(left), std::istreambuf_iterator<char>(),
+                    std::istreambuf_iterator<char>(right), std::istreambuf_iterator<char>());
+}
 
 std::shared_ptr<spdlog::logger> logger() { return alur::logger("transport"); }
 
@@ -340,8 +352,7 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
     return existing.result;
   }
   if (existing.size.has_value()) {
-    return compareWithExisting(local_file, local_size, joinRemotePath(remote_dir, final_name),
-                               *existing.size);
+    return compareWithExisting(local_file, local_size, remote_dir, final_name, *existing.size);
   }
   TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
   if (!stored.ok()) {
@@ -363,23 +374,38 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   return {};
 }
 
-// Skips an upload whose final file is already there with the local size, and never overwrites
-// one with another size, because the platform may already have processed it.
+// Skips an upload whose final file is already there with the same bytes, and never overwrites
+// one with other bytes, because the platform may already have processed it. Equal sizes are
+// not enough: a restored database can number a new batch like an old one of the same size.
 TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& local_file,
                                                std::int64_t local_size,
-                                               const std::string& final_path,
-                                               std::int64_t remote_size) const {
+                                               const std::string& remote_dir,
+                                               const std::string& final_name,
+                                               std::int64_t remote_size) {
+  const std::string final_path = joinRemotePath(remote_dir, final_name);
   if (remote_size == local_size) {
-    logger()->info("{} is already on {} with the local size ({} bytes), upload skipped", final_path,
-                   endpoint(), local_size);
-    return {};
+    std::filesystem::path copy = local_file;
+    copy += ".remote";
+    TransferResult fetched = download(remote_dir, final_name, copy);
+    if (!fetched.ok()) {
+      return fetched;
+    }
+    bool same = sameBytes(local_file, copy);
+    std::error_code ignored;
+    std::filesystem::remove(copy, ignored);
+    if (same) {
+      logger()->info("{} is already on {} with the same bytes ({}), upload skipped", final_path,
+                     endpoint(), local_size);
+      return {};
+    }
   }
   return makeResult(
       Outcome::kPermanent,
-      fmt::format("upload of {} failed: {} already exists on {} with {} bytes, but the local file "
-                  "has {} bytes. It is not overwritten because the platform may have processed "
-                  "it: check the batch numbering, then rename the local batch or have the remote "
-                  "file removed",
+      fmt::format("upload of {} failed: {} already exists on {} with other content ({} bytes, "
+                  "local {} bytes). It is not overwritten because the platform may have "
+                  "processed it: check the batch numbering (a restored database numbers batches "
+                  "again from 001), then have the remote file removed or set "
+                  "contributor.ident_pro apart",
                   local_file.string(), final_path, endpoint(), remote_size, local_size));
 }
 

@@ -58,8 +58,8 @@ class FtpsClient final : public Transport {
   Reply perform();
   RemoteSize remoteSize(const std::string& remote_dir, const std::string& name);
   TransferResult compareWithExisting(const std::filesystem::path& local_file,
-                                     std::int64_t local_size, const std::string& final_path,
-                                     std::int64_t remote_size) const;
+                                     std::int64_t local_size, const std::string& remote_dir,
+                                     const std::string& final_name, std::int64_t remote_size);
   TransferResult store(const std::filesystem::path& local_file, std::int64_t local_size,
                        const std::string& remote_dir, const std::string& name);
   TransferResult checkRemoteSize(const std::filesystem::path& local_file, std::int64_t local_size,

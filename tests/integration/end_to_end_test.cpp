@@ -201,7 +201,9 @@ TEST_F(EndToEndTest, SendsNewAndChangedLeasesOnce) {
   ASSERT_EQ(files.size(), 2u);
   std::vector<std::string> day2(all.begin(), all.end());
   for (const auto& id : day1) {
-    day2.erase(std::find(day2.begin(), day2.end(), id));
+    auto found = std::find(day2.begin(), day2.end(), id);
+    ASSERT_NE(found, day2.end()) << id;
+    day2.erase(found);
   }
   Expected expected2 = expectedFromTruth(
       fs::path(ALUR_SOURCE_DIR) / "tests/data/export-A-day2.csv.truth.json", true);
@@ -216,14 +218,24 @@ TEST_F(EndToEndTest, SendsNewAndChangedLeasesOnce) {
     EXPECT_EQ(expected2.never_sent.count(id), 0u) << id << " is invalid or out of scope";
   }
 
+  // The platform integrated every lease sent: a wrong position would have it reject them.
   fs::path state = work_ / "state";
+  fs::path database = state / "alur-relay.db";
+  std::set<std::string> sendable = expected1.sendable;
+  sendable.insert(expected2.sendable.begin(), expected2.sendable.end());
+  EXPECT_EQ(queryText(database, "SELECT COUNT(*) FROM lease WHERE state = 'integrated'"),
+            std::to_string(sendable.size()));
+  EXPECT_EQ(queryText(database,
+                      "SELECT COUNT(*) FROM batch_line WHERE platform_status IS NULL "
+                      "OR platform_status <> 'integrated'"),
+            "0");
   for (const auto& name : files) {
     std::string stem = name.substr(0, name.size() - 4);
     EXPECT_TRUE(fs::exists(state / "archive" / stem / (stem + ".CERTIFICAT.PDF"))) << name;
     EXPECT_TRUE(fs::exists(state / "archive" / stem / (stem + ".ACK.TXT"))) << name;
     EXPECT_TRUE(fs::exists(state / "archive" / stem / (stem + ".RAPPORT.CSV"))) << name;
   }
-  EXPECT_EQ(queryText(state / "alur-relay.db", "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(queryText(database, "PRAGMA integrity_check"), "ok");
 
   // No tenant name anywhere the service writes: database (with its WAL), files sent, logs.
   service_.stop(SIGTERM, std::chrono::seconds(20));
@@ -285,6 +297,13 @@ TEST_F(EndToEndTest, RestartAfterKillSendsNoBatchTwice) {
   EXPECT_EQ(files.size(), 1u);
   std::set<std::string> unique(ids.begin(), ids.end());
   EXPECT_EQ(ids.size(), unique.size());
+  // vsftpd's transfer log has one line per completed upload ("i" for incoming).
+  std::string transfers = readFileBytes(work_ / "platform" / "xferlog");
+  std::size_t uploads = 0;
+  for (std::size_t pos = 0; (pos = transfers.find(" i ", pos)) != std::string::npos; ++pos) {
+    ++uploads;
+  }
+  EXPECT_EQ(uploads, 1u) << transfers;
   Expected expected = expectedFromTruth(
       fs::path(ALUR_SOURCE_DIR) / "tests/data/export-A-day1.csv.truth.json", false);
   EXPECT_EQ(unique, expected.sendable);

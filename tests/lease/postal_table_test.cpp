@@ -30,6 +30,13 @@ TEST_F(PostalTableTest, MapsParisArrondissementToItsInseeCode) {
   EXPECT_EQ(table_->findInsee("75018", "PARIS 18"), "75118");
 }
 
+TEST_F(PostalTableTest, ReadsArrondissementWithOrdinal) {
+  EXPECT_EQ(table_->findInsee("69003", "Lyon 3e"), "69383");
+  EXPECT_EQ(table_->findInsee("75015", "Paris 15ème"), "75115");
+  EXPECT_EQ(table_->findInsee("13008", "Marseille 8e"), "13208");
+  EXPECT_EQ(table_->findInsee("75001", "Paris 1er"), "75101");
+}
+
 TEST_F(PostalTableTest, MapsLyonAndMarseilleArrondissements) {
   EXPECT_EQ(table_->findInsee("69003", "Lyon"), "69383");
   EXPECT_EQ(table_->findInsee("13008", "Marseille"), "13208");

@@ -129,6 +129,45 @@ TEST_F(ValidateTest, RejectsRoomsOutOfRange) {
   EXPECT_TRUE(hasCode(check(r), "rooms_implausible"));
 }
 
+TEST_F(ValidateTest, RejectsNegativeCharges) {
+  LeaseRecord r = validRecord();
+  r.charges = -1250;
+  auto issues = check(r);
+  ASSERT_TRUE(hasCode(issues, "charges_negative"));
+  EXPECT_NE(issues.back().message.find("-12,50 €"), std::string::npos) << issues.back().message;
+}
+
+TEST_F(ValidateTest, RejectsDwellingIdTheFileCannotHold) {
+  LeaseRecord r = validRecord();
+  r.dwelling_id = std::string(51, 'X');
+  EXPECT_TRUE(hasCode(check(r), "dwelling_id_invalid"));
+  r.dwelling_id = "LOT;1";
+  EXPECT_TRUE(hasCode(check(r), "dwelling_id_invalid"));
+}
+
+TEST_F(ValidateTest, DropsFloorOutsideTwoCharacters) {
+  LeaseRecord r = validRecord();
+  r.floor = 150;
+  auto issues = check(r);
+  EXPECT_TRUE(hasCode(issues, "floor_implausible"));
+  EXPECT_FALSE(r.floor.has_value());
+  EXPECT_EQ(classify(issues), Classification::kValid);
+}
+
+TEST_F(ValidateTest, RejectsConstructionYearInFuture) {
+  LeaseRecord r = validRecord();
+  r.construction_year = 2150;
+  EXPECT_TRUE(hasCode(check(r), "construction_year_future"));
+}
+
+TEST_F(ValidateTest, WritesRatesWithDecimalComma) {
+  LeaseRecord r = validRecord();
+  r.rent = 300000;  // 3000 € for 45 m²
+  auto issues = check(r);
+  ASSERT_TRUE(hasCode(issues, "rent_per_m2_implausible"));
+  EXPECT_NE(issues.back().message.find("66,67 €/m²"), std::string::npos) << issues.back().message;
+}
+
 TEST(ClassifyTest, OutOfScopeWinsOverErrors) {
   std::vector<Issue> issues = {{"surface_missing", Severity::kError, "surface", "", ""},
                                {"out_of_scope_lease", Severity::kOutOfScope, "lease_type", "", ""}};

@@ -101,10 +101,11 @@ TEST_F(StoreTest, KeepsInvalidLeaseOutOfBatches) {
   EXPECT_EQ(countInState("invalid"), 1);
 }
 
-TEST_F(StoreTest, RemembersImportedFile) {
+TEST_F(StoreTest, RemembersLastImportPerPath) {
   importOne(lease("A", 50000));
-  EXPECT_TRUE(*store_->isImported("hash-1"));
-  EXPECT_FALSE(*store_->isImported("hash-2"));
+  importOne(lease("A", 51000));
+  EXPECT_EQ(*store_->lastImportHash("export.csv"), "hash-2");
+  EXPECT_EQ(*store_->lastImportHash("other.csv"), "");
 }
 
 TEST_F(StoreTest, RollsBackUncommittedImport) {
@@ -199,6 +200,41 @@ TEST_F(StoreTest, StopsBatchAfterPermanentFailure) {
   ASSERT_TRUE(store_->recordUploadFailure(batch->id, true, "530 login refused", "t", "").ok());
   EXPECT_TRUE(store_->batchesDueForUpload("9999")->empty());
   EXPECT_EQ((*store_->batchByName(batch->file_name))->state, "failed");
+}
+
+TEST_F(StoreTest, ResendsBatchThatNeverReachedPlatform) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->recordUploadFailure(batch->id, true, "530 login refused", "t", "").ok());
+  auto resent = store_->resendFailed("t2");
+  ASSERT_TRUE(resent.ok()) << resent.message();
+  EXPECT_EQ(*resent, 1);
+  auto due = store_->batchesDueForUpload("9999");
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].file_name, batch->file_name);
+  EXPECT_EQ((*due)[0].attempts, 0);
+}
+
+TEST_F(StoreTest, RequeuesLeasesOfBatchRejectedAsWhole) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploaded(batch->id, "t").ok());
+  ASSERT_TRUE(store_->markRejectedAsWhole(batch->id, "en-tête illisible", "t").ok());
+  EXPECT_EQ(countInState("rejected"), 1);
+  ASSERT_TRUE(store_->resendFailed("t2").ok());
+  EXPECT_EQ(countInState("pending"), 1);
+  auto next = build();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_NE(next->file_name, batch->file_name);
+}
+
+TEST_F(StoreTest, KeepsLeaseRejectedByReportOnResend) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploaded(batch->id, "t").ok());
+  ASSERT_TRUE(store_->applyReport(batch->id, {{"A", "rejected", "surface absente"}}, "t").ok());
+  ASSERT_TRUE(store_->resendFailed("t2").ok());
+  EXPECT_EQ(countInState("rejected"), 1);
 }
 
 TEST_F(StoreTest, SurvivesReopen) {
