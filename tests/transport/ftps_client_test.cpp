@@ -424,6 +424,21 @@ TEST_F(FtpsClientTest, RejectsFinalFileWithOtherSize) {
   EXPECT_FALSE(fs::exists(remoteFileOnDisk(uploadDir(), "clash.bin.part")));
 }
 
+TEST_F(FtpsClientTest, RejectsFinalFileWithSameSizeOtherBytes) {
+  FtpsClient client(settings());
+  const fs::path first = writeLocal("first-same.bin", "version A\n");
+  const TransferResult uploaded = client.upload(first, uploadDir(), "same-size.bin", kTempSuffix);
+  ASSERT_TRUE(uploaded.ok()) << uploaded.message;
+
+  const fs::path second = writeLocal("second-same.bin", "version B\n");
+  const TransferResult result = client.upload(second, uploadDir(), "same-size.bin", kTempSuffix);
+
+  EXPECT_EQ(result.outcome, Outcome::kPermanent);
+  EXPECT_THAT(result.message, HasSubstr("other content"));
+  EXPECT_EQ(readFile(remoteFileOnDisk(uploadDir(), "same-size.bin")), "version A\n");
+  EXPECT_FALSE(fs::exists(local_dir_ / "second-same.bin.remote"));
+}
+
 TEST_F(FtpsClientTest, ReusesOneControlConnection) {
   const int connections_before = countControlConnections();
   FtpsClient client(settings());
