@@ -35,8 +35,9 @@ constexpr const char* kUsage =
     "\n"
     "Options:\n";
 
-int loadOrExit(const std::string& path, alur::config::Config& config) {
-  auto loaded = alur::config::loadConfig(path);
+int loadOrExit(const std::string& path, alur::config::Config& config,
+               const alur::config::LoadOptions& options = {}) {
+  auto loaded = alur::config::loadConfig(path, options);
   if (!loaded) {
     std::cerr << "alur-relay: " << loaded.message() << "\n";
     return alur::config::kExitConfig;
@@ -140,7 +141,8 @@ int main(int argc, char** argv) {
     return alur::service::runService(config);
   }
   if (command == "status") {
-    if (int rc = loadOrExit(config_path, config); rc != 0) {
+    // status only reads the state, so an operator without write access may run it.
+    if (int rc = loadOrExit(config_path, config, {.check_state_dir_writable = false}); rc != 0) {
       return rc;
     }
     auto text = alur::status::renderStatus(config);

@@ -1,16 +1,33 @@
 #include "config/config.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <regex>
+#include <vector>
 
 #include <boost/program_options.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/ini.h"
 #include "common/text.h"
+
+#include <pwd.h>
 
 namespace alur::config {
 namespace {
 
+namespace fs = std::filesystem;
 namespace po = boost::program_options;
+
+// Service account set by User= in the packaged unit (service-wrappers/systemd/alur-relay.service).
+constexpr const char* kServiceAccount = "alur-relay";
 
 struct RawValues {
   std::string export_folder, profile, file_pattern, state_dir, log_level, log_file;
@@ -30,65 +47,272 @@ struct RawValues {
 
 po::options_description describe(RawValues& v) {
   po::options_description d("alur-relay configuration");
-  d.add_options()("service.state_dir",
-                  po::value(&v.state_dir)->default_value("/var/lib/alur-relay"))(
-      "service.log_level", po::value(&v.log_level)->default_value("info"))(
-      "service.log_file", po::value(&v.log_file)->default_value(""))(
-      "export.folder", po::value(&v.export_folder))("export.profile", po::value(&v.profile))(
-      "export.file_pattern", po::value(&v.file_pattern)->default_value("*.csv"))(
-      "export.stable_seconds", po::value(&v.stable_seconds)->default_value(10))(
-      "export.rescan_seconds", po::value(&v.rescan_seconds)->default_value(300))(
-      "contributor.siret", po::value(&v.siret))("contributor.ident_pro",
-                                                po::value(&v.ident_pro)->default_value(""))(
-      "contributor.professional_card", po::value(&v.card))("contributor.company_name",
-                                                           po::value(&v.company))(
-      "contributor.data_source", po::value(&v.data_source)->default_value(2))(
-      "contributor.management_type", po::value(&v.management_type)->default_value(1))(
-      "official.encoding", po::value(&v.encoding)->default_value("windows-1252"))(
-      "official.line_ending", po::value(&v.line_ending)->default_value("crlf"))(
-      "official.card_number", po::value(&v.card_policy)->default_value("keep"))(
-      "official.comment", po::value(&v.comment)->default_value(""))(
-      "platform.host", po::value(&v.host))("platform.port", po::value(&v.port)->default_value(21))(
-      "platform.user", po::value(&v.user))("platform.password", po::value(&v.password))(
-      "platform.ca_file", po::value(&v.ca_file)->default_value(""))(
-      "platform.tls", po::value(&v.tls_mode)->default_value("explicit"))(
-      "platform.upload_dir", po::value(&v.upload_dir)->default_value("/"))(
-      "platform.return_dir", po::value(&v.return_dir)->default_value("/"))(
-      "platform.temp_suffix", po::value(&v.temp_suffix)->default_value(".part"))(
-      "platform.connect_timeout_seconds", po::value(&v.connect_timeout)->default_value(30))(
-      "platform.transfer_timeout_seconds", po::value(&v.transfer_timeout)->default_value(600))(
-      "schedule.mode", po::value(&v.schedule_mode)->default_value("daily"))(
-      "schedule.daily_at", po::value(&v.daily_at)->default_value("02:30"))(
-      "schedule.delay_seconds", po::value(&v.delay_seconds)->default_value(300))(
-      "schedule.retry_initial_seconds", po::value(&v.retry_initial)->default_value(60))(
-      "schedule.retry_max_seconds", po::value(&v.retry_max)->default_value(3600))(
-      "receipts.poll_seconds", po::value(&v.poll_seconds)->default_value(300))(
-      "receipts.ack_pattern", po::value(&v.ack_pattern)->default_value("{stem}.ACK.TXT"))(
-      "receipts.report_pattern", po::value(&v.report_pattern)->default_value("{stem}.RAPPORT.CSV"))(
-      "receipts.certificate_pattern",
-      po::value(&v.certificate_pattern)->default_value("{stem}.CERTIFICAT.PDF"))(
-      "receipts.report_separator", po::value(&v.report_separator)->default_value(";"))(
-      "receipts.status_integrated", po::value(&v.status_integrated)->default_value("INTEGRE"))(
-      "receipts.status_rejected", po::value(&v.status_rejected)->default_value("REJETE"))(
-      "reference.postal_table",
-      po::value(&v.postal_table)->default_value("/usr/share/alur-relay/laposte_hexasmal.csv"));
+  // clang-format off
+  d.add_options()
+      ("service.state_dir", po::value(&v.state_dir)->default_value("/var/lib/alur-relay"))
+      ("service.log_level", po::value(&v.log_level)->default_value("info"))
+      ("service.log_file", po::value(&v.log_file)->default_value(""))
+      ("export.folder", po::value(&v.export_folder))
+      ("export.profile", po::value(&v.profile))
+      ("export.file_pattern", po::value(&v.file_pattern)->default_value("*.csv"))
+      ("export.stable_seconds", po::value(&v.stable_seconds)->default_value(10))
+      ("export.rescan_seconds", po::value(&v.rescan_seconds)->default_value(300))
+      ("contributor.siret", po::value(&v.siret))
+      ("contributor.ident_pro", po::value(&v.ident_pro)->default_value(""))
+      ("contributor.professional_card", po::value(&v.card))
+      ("contributor.company_name", po::value(&v.company))
+      ("contributor.data_source", po::value(&v.data_source)->default_value(2))
+      ("contributor.management_type", po::value(&v.management_type)->default_value(1))
+      ("official.encoding", po::value(&v.encoding)->default_value("windows-1252"))
+      ("official.line_ending", po::value(&v.line_ending)->default_value("crlf"))
+      ("official.card_number", po::value(&v.card_policy)->default_value("keep"))
+      ("official.comment", po::value(&v.comment)->default_value(""))
+      ("platform.host", po::value(&v.host))
+      ("platform.port", po::value(&v.port)->default_value(21))
+      ("platform.user", po::value(&v.user))
+      ("platform.password", po::value(&v.password))
+      ("platform.ca_file", po::value(&v.ca_file)->default_value(""))
+      ("platform.tls", po::value(&v.tls_mode)->default_value("explicit"))
+      ("platform.upload_dir", po::value(&v.upload_dir)->default_value("/"))
+      ("platform.return_dir", po::value(&v.return_dir)->default_value("/"))
+      ("platform.temp_suffix", po::value(&v.temp_suffix)->default_value(".part"))
+      ("platform.connect_timeout_seconds", po::value(&v.connect_timeout)->default_value(30))
+      ("platform.transfer_timeout_seconds", po::value(&v.transfer_timeout)->default_value(600))
+      ("schedule.mode", po::value(&v.schedule_mode)->default_value("daily"))
+      ("schedule.daily_at", po::value(&v.daily_at)->default_value("02:30"))
+      ("schedule.delay_seconds", po::value(&v.delay_seconds)->default_value(300))
+      ("schedule.retry_initial_seconds", po::value(&v.retry_initial)->default_value(60))
+      ("schedule.retry_max_seconds", po::value(&v.retry_max)->default_value(3600))
+      ("receipts.poll_seconds", po::value(&v.poll_seconds)->default_value(300))
+      ("receipts.ack_pattern", po::value(&v.ack_pattern)->default_value("{stem}.ACK.TXT"))
+      ("receipts.report_pattern", po::value(&v.report_pattern)->default_value("{stem}.RAPPORT.CSV"))
+      ("receipts.certificate_pattern",
+       po::value(&v.certificate_pattern)->default_value("{stem}.CERTIFICAT.PDF"))
+      ("receipts.report_separator", po::value(&v.report_separator)->default_value(";"))
+      ("receipts.status_integrated", po::value(&v.status_integrated)->default_value("INTEGRE"))
+      ("receipts.status_rejected", po::value(&v.status_rejected)->default_value("REJETE"))
+      ("reference.postal_table",
+       po::value(&v.postal_table)->default_value("/usr/share/alur-relay/laposte_hexasmal.csv"));
+  // clang-format on
   return d;
 }
 
-// Relative paths in the file are relative to the folder that holds the file.
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& value) {
-  std::filesystem::path p(value);
-  if (p.empty() || p.is_absolute()) {
-    return p;
+// The configuration file being read, with the line and raw value of every key it sets, so that
+// error messages can name the file and the line.
+class ConfigSource {
+ public:
+  explicit ConfigSource(const fs::path& file)
+      : file_(fs::absolute(file)), folder_(file_.parent_path()) {}
+
+  const fs::path& file() const { return file_; }
+
+  // Returns the line that sets `key`, or 0 when the file does not set it.
+  int lineOf(const std::string& key) const {
+    auto it = settings_.find(key);
+    return it == settings_.end() ? 0 : it->second.line;
   }
-  return (base / p).lexically_normal();
+
+  // Returns the value as written in the file, or an empty string when the file does not set it.
+  std::string valueOf(const std::string& key) const {
+    auto it = settings_.find(key);
+    return it == settings_.end() ? std::string() : it->second.value;
+  }
+
+  void add(const std::string& key, const IniEntry& entry) {
+    settings_[key] = {entry.line, entry.value};
+  }
+
+  // Resolves a path read from the file. A relative path is relative to the folder that contains
+  // the file.
+  fs::path resolve(const std::string& value) const {
+    fs::path path(value);
+    if (path.empty() || path.is_absolute()) {
+      return path;
+    }
+    return (folder_ / path).lexically_normal();
+  }
+
+  // Returns the error "FILE line N: KEY TEXT", without the line when the file does not set KEY.
+  // When the key's value contains '#', the message adds that '#' does not start a comment.
+  Status error(const std::string& key, const std::string& text) const {
+    std::string message = file_.string();
+    auto it = settings_.find(key);
+    if (it != settings_.end()) {
+      message += " line " + std::to_string(it->second.line);
+    }
+    message += ": " + key + " " + text;
+    if (it != settings_.end() && it->second.value.find('#') != std::string::npos) {
+      message += ". A '#' after the '=' is part of the value, so put comments on their own line";
+    }
+    return Status::Error(message);
+  }
+
+  // Returns the error "FILE line N: KEY = VALUE TEXT", and marks VALUE as the default when the
+  // file does not set KEY.
+  Status valueError(const std::string& key, const std::string& value,
+                    const std::string& text) const {
+    std::string shown = value.empty() ? "(empty)" : value;
+    if (lineOf(key) == 0) {
+      shown += " (the default)";
+    }
+    return error(key, "= " + shown + " " + text);
+  }
+
+ private:
+  struct Setting {
+    int line = 0;
+    std::string value;
+  };
+
+  fs::path file_;
+  fs::path folder_;
+  std::map<std::string, Setting> settings_;
+};
+
+// Returns whether the value of `key` must never appear in a message.
+bool isSecret(const std::string& key) { return key == "platform.password"; }
+
+std::string sectionOf(const std::string& name) { return name.substr(0, name.find('.')); }
+
+std::string keyOf(const std::string& name) { return name.substr(name.find('.') + 1); }
+
+// Lists the keys of `section` in the order of describe().
+std::vector<std::string> keysOfSection(const po::options_description& description,
+                                       const std::string& section) {
+  std::vector<std::string> keys;
+  for (const auto& option : description.options()) {
+    if (sectionOf(option->long_name()) == section) {
+      keys.push_back(keyOf(option->long_name()));
+    }
+  }
+  return keys;
 }
 
-Status required(const std::string& value, const char* key, const char* fix) {
-  if (trim(value).empty()) {
-    return Status::Error(std::string("missing key ") + key + ": " + fix);
+// Lists the sections that have a key named `key`.
+std::vector<std::string> sectionsWithKey(const po::options_description& description,
+                                         const std::string& key) {
+  std::vector<std::string> sections;
+  for (const auto& option : description.options()) {
+    if (keyOf(option->long_name()) == key) {
+      sections.push_back(sectionOf(option->long_name()));
+    }
+  }
+  return sections;
+}
+
+std::vector<std::string> allSections(const po::options_description& description) {
+  std::vector<std::string> sections;
+  for (const auto& option : description.options()) {
+    std::string section = sectionOf(option->long_name());
+    if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
+      sections.push_back(section);
+    }
+  }
+  return sections;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) {
+    text += (text.empty() ? "" : ", ") + item;
+  }
+  return text;
+}
+
+// Returns the error for a key that describe() does not list, naming the keys that the reader may
+// have meant.
+Status unknownKeyError(const po::options_description& description, const ConfigSource& source,
+                       const IniEntry& entry) {
+  std::string where = source.file().string() + " line " + std::to_string(entry.line) + ": ";
+  std::vector<std::string> homes = sectionsWithKey(description, entry.key);
+  if (entry.section.empty()) {
+    std::string fix = homes.empty() ? "the keys are listed in alur-relay.conf.example"
+                                    : "move it under [" + homes.front() + "]";
+    return Status::Error(where + "key " + entry.key + " comes before any [section] header; " + fix);
+  }
+  std::vector<std::string> keys = keysOfSection(description, entry.section);
+  if (keys.empty()) {
+    return Status::Error(where + "unknown section [" + entry.section + "]; the sections are " +
+                         joined(allSections(description)));
+  }
+  std::string hint = homes.empty() ? "" : " (" + entry.key + " belongs in [" + homes.front() + "])";
+  return Status::Error(where + "unknown key " + entry.key + " in [" + entry.section + "]" + hint +
+                       "; the keys of [" + entry.section + "] are " + joined(keys));
+}
+
+// Returns the error for a value that program_options cannot convert to the key's type.
+Status conversionError(const po::options_description& description, const ConfigSource& source,
+                       const std::string& key, const std::string& value, const po::error& e) {
+  std::string shown = isSecret(key) ? "(hidden)" : value;
+  const po::option_description* option = description.find_nothrow(key, false);
+  bool integer = option != nullptr &&
+                 dynamic_cast<const po::typed_value<int>*>(option->semantic().get()) != nullptr;
+  if (integer) {
+    std::string example;
+    if (boost::any fallback; option->semantic()->apply_default(fallback)) {
+      example = ", e.g. " + std::to_string(boost::any_cast<int>(fallback)) + " (the default)";
+    }
+    return source.valueError(key, shown,
+                             "is not a whole number; write it with digits only" + example);
+  }
+  return source.valueError(key, shown, std::string("is invalid (") + e.what() + ")");
+}
+
+// Feeds the entries of the file to program_options. Boost's parse_config_file is not used
+// because it cuts every value at the first '#', so a password "ab#cd" would become "ab".
+Status storeEntries(const std::vector<IniEntry>& entries,
+                    const po::options_description& description, ConfigSource& source,
+                    po::variables_map& values) {
+  po::parsed_options parsed(&description);
+  for (const IniEntry& entry : entries) {
+    std::string name = entry.section + "." + entry.key;
+    if (entry.section.empty() || description.find_nothrow(name, false) == nullptr) {
+      return unknownKeyError(description, source, entry);
+    }
+    if (int first = source.lineOf(name); first != 0) {
+      return Status::Error(source.file().string() + " line " + std::to_string(entry.line) + ": " +
+                           name + " is set twice, on lines " + std::to_string(first) + " and " +
+                           std::to_string(entry.line) + "; keep only one of them");
+    }
+    source.add(name, entry);
+    po::option option(name, {entry.value});
+    option.original_tokens = {name};
+    parsed.options.push_back(std::move(option));
+  }
+  try {
+    po::store(parsed, values);
+    po::notify(values);
+  } catch (const po::error_with_option_name& e) {
+    std::string key = e.get_option_name();
+    return conversionError(description, source, key, source.valueOf(key), e);
+  } catch (const po::error& e) {
+    return Status::Error(source.file().string() + ": " + e.what());
   }
   return Status::Ok();
+}
+
+// Returns the name of the account this process runs as, for messages about file permissions.
+std::string currentAccount() {
+  uid_t uid = ::geteuid();
+  if (const passwd* entry = ::getpwuid(uid); entry != nullptr) {
+    return entry->pw_name;
+  }
+  return "uid " + std::to_string(uid);
+}
+
+std::string accountHint(const char* access) {
+  return std::string("give the account that runs the service ") + access +
+         " access to it (this check ran as " + currentAccount() +
+         "; the packaged systemd unit runs the service as " + kServiceAccount + ")";
+}
+
+Status required(const ConfigSource& source, const std::string& value, const char* key,
+                const char* fix) {
+  if (!trim(value).empty()) {
+    return Status::Ok();
+  }
+  return source.error(
+      key, std::string(source.lineOf(key) == 0 ? "is missing" : "is empty") + "; " + fix);
 }
 
 bool luhnValid(const std::string& digits) {
@@ -123,6 +347,33 @@ bool siretValid(const std::string& siret) {
   return luhnValid(siret);
 }
 
+// Checks the card number issued by the chambers of commerce (CCI) since July 2015: "CPI", the
+// CCI's 4-digit code, the 4-digit year of issue and a 9-digit serial, with or without spaces.
+Status checkProfessionalCard(const ConfigSource& source, const std::string& card) {
+  constexpr const char* kKey = "contributor.professional_card";
+  std::string compact;
+  std::copy_if(card.begin(), card.end(), std::back_inserter(compact),
+               [](char c) { return c != ' '; });
+  static const std::regex kFormat("CPI[0-9]{4}([0-9]{4})[0-9]{9}");
+  std::smatch match;
+  if (!std::regex_match(compact, match, kFormat)) {
+    return source.valueError(kKey, card,
+                             "is not a professional card number; copy it from the card: CPI, "
+                             "the 4-digit CCI code, the 4-digit year of issue and the 9-digit "
+                             "serial, e.g. CPI 7501 2016 000 012 345");
+  }
+  int year = std::stoi(match[1]);
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  int current_year = static_cast<int>(std::chrono::year_month_day(today).year());
+  if (year < 2015 || year > current_year) {
+    return source.valueError(kKey, card,
+                             "has the year of issue " + std::to_string(year) +
+                                 ", but CPI cards exist only since 2015; copy the number "
+                                 "from the card");
+  }
+  return Status::Ok();
+}
+
 Result<batch::OutputEncoding> parseOutputEncoding(const std::string& name) {
   std::string lower = toLowerAscii(name);
   if (lower == "utf-8" || lower == "utf8") {
@@ -134,54 +385,108 @@ Result<batch::OutputEncoding> parseOutputEncoding(const std::string& name) {
   if (lower == "iso-8859-15" || lower == "latin-9") {
     return batch::OutputEncoding::kIso8859_15;
   }
-  return Status::Error("official.encoding = " + name +
-                       " is not supported; use windows-1252, iso-8859-15 or utf-8");
+  return Status::Error("is not supported; use windows-1252, iso-8859-15 or utf-8");
 }
 
-Status checkContributor(const RawValues& v, Config& c) {
+Status checkExport(const RawValues& v, const ConfigSource& source, Config& c) {
+  if (Status s = required(source, v.export_folder, "export.folder",
+                          "set the folder where the management software writes its exports");
+      !s) {
+    return s;
+  }
+  if (Status s = required(source, v.profile, "export.profile",
+                          "set the profile file that describes the export format, e.g. "
+                          "/usr/share/alur-relay/profiles/sample-a.profile");
+      !s) {
+    return s;
+  }
+  c.export_folder = source.resolve(v.export_folder);
+  c.profile = source.resolve(v.profile);
+  c.file_pattern = v.file_pattern;
+  std::error_code ec;
+  if (!fs::is_directory(c.export_folder, ec)) {
+    return source.valueError("export.folder", c.export_folder.string(),
+                             "is not a folder; create it or correct the path");
+  }
+  if (!fs::exists(c.profile, ec)) {
+    return source.valueError("export.profile", c.profile.string(),
+                             "does not exist; the profiles shipped with alur-relay are in "
+                             "/usr/share/alur-relay/profiles/ once installed, and in "
+                             "config/profiles/ in the source tree");
+  }
+  if (fs::is_directory(c.profile, ec)) {
+    return source.valueError(
+        "export.profile", c.profile.string(),
+        "is a folder; name the profile file, e.g. " + (c.profile / "sample-a.profile").string());
+  }
+  if (!fs::is_regular_file(c.profile, ec)) {
+    return source.valueError("export.profile", c.profile.string(),
+                             "is not a regular file; name the profile file");
+  }
+  return Status::Ok();
+}
+
+Status checkContributor(const RawValues& v, const ConfigSource& source, Config& c) {
   for (auto [value, key, fix] :
        {std::tuple{v.siret, "contributor.siret", "set the agency's 14-digit SIRET"},
         std::tuple{v.card, "contributor.professional_card",
                    "set the professional card number (carte professionnelle, e.g. CPI 7501 "
                    "2016 000 012 345)"},
         std::tuple{v.company, "contributor.company_name", "set the agency's company name"}}) {
-    if (Status s = required(value, key, fix); !s) {
+    if (Status s = required(source, value, key, fix); !s) {
       return s;
     }
   }
+
   std::string siret = trim(v.siret);
   if (!siretValid(siret)) {
-    return Status::Error("contributor.siret = " + siret +
-                         " is not a valid SIRET (14 digits passing the Luhn check); copy it "
-                         "from the agency's Kbis or from annuaire-entreprises.data.gouv.fr");
+    return source.valueError("contributor.siret", siret,
+                             "is not a valid SIRET (14 digits passing the Luhn check); copy it "
+                             "from the agency's Kbis or from annuaire-entreprises.data.gouv.fr");
   }
+
+  std::string card = trim(v.card);
+  if (Status s = checkProfessionalCard(source, card); !s) {
+    return s;
+  }
+
+  std::string company = trim(v.company);
+  if (std::size_t length = utf8Length(company); length > 20) {
+    return source.valueError("contributor.company_name", company,
+                             "has " + std::to_string(length) +
+                                 " characters, but position 8c of the official file holds 20; "
+                                 "shorten it to 20 characters");
+  }
+
   if (v.data_source != 1 && v.data_source != 2) {
-    return Status::Error("contributor.data_source = " + std::to_string(v.data_source) +
-                         " is invalid; use 1 (administrateur de biens) or 2 (agence "
-                         "immobilière)");
+    return source.valueError("contributor.data_source", std::to_string(v.data_source),
+                             "is invalid; use 1 (administrateur de biens) or 2 (agence "
+                             "immobilière)");
   }
   if (v.management_type != 1 && v.management_type != 2) {
-    return Status::Error("contributor.management_type = " + std::to_string(v.management_type) +
-                         " is invalid; use 1 (gestion déléguée) or 2 (gestion directe)");
+    return source.valueError("contributor.management_type", std::to_string(v.management_type),
+                             "is invalid; use 1 (gestion déléguée) or 2 (gestion directe)");
   }
+
   c.contributor.siret = siret;
   c.contributor.ident_pro = v.ident_pro.empty() ? siret : trim(v.ident_pro);
   if (!std::regex_match(c.contributor.ident_pro, std::regex("[A-Za-z0-9]+"))) {
-    return Status::Error("contributor.ident_pro = " + c.contributor.ident_pro +
-                         " must contain only letters and digits, since it is part of the file "
-                         "name sent to the platform");
+    return source.valueError("contributor.ident_pro", c.contributor.ident_pro,
+                             "must contain only letters and digits, since it is part of the "
+                             "file name sent to the platform");
   }
-  c.contributor.professional_card = trim(v.card);
-  c.contributor.company_name = trim(v.company);
+
+  c.contributor.professional_card = card;
+  c.contributor.company_name = company;
   c.contributor.data_source = v.data_source;
   c.contributor.management_type = v.management_type;
   return Status::Ok();
 }
 
-Status checkOfficial(const RawValues& v, Config& c) {
+Status checkOfficial(const RawValues& v, const ConfigSource& source, Config& c) {
   auto encoding = parseOutputEncoding(v.encoding);
   if (!encoding) {
-    return encoding.status();
+    return source.valueError("official.encoding", v.encoding, encoding.message());
   }
   c.file_options.encoding = *encoding;
   if (v.line_ending == "crlf") {
@@ -189,70 +494,118 @@ Status checkOfficial(const RawValues& v, Config& c) {
   } else if (v.line_ending == "lf") {
     c.file_options.line_ending = "\n";
   } else {
-    return Status::Error("official.line_ending = " + v.line_ending + " is invalid; use crlf or lf");
+    return source.valueError("official.line_ending", v.line_ending, "is invalid; use crlf or lf");
   }
   if (v.card_policy == "keep") {
     c.file_options.card_number = batch::CardNumberPolicy::kKeepWhole;
   } else if (v.card_policy == "truncate") {
     c.file_options.card_number = batch::CardNumberPolicy::kTruncate;
   } else {
-    return Status::Error("official.card_number = " + v.card_policy +
-                         " is invalid; use keep or truncate");
+    return source.valueError("official.card_number", v.card_policy,
+                             "is invalid; use keep or truncate");
   }
   c.file_options.comment = v.comment;
   return Status::Ok();
 }
 
-Status checkPlatform(const RawValues& v, Config& c, const std::filesystem::path& base) {
+// Checks that platform.ca_file, when set, is a readable file with a -----BEGIN CERTIFICATE-----
+// line. NOTE: the certificate itself is not parsed, so a damaged one is only reported by the TLS
+// library at the first connection.
+Status checkCaFile(const ConfigSource& source, const std::string& ca_file) {
+  constexpr const char* kKey = "platform.ca_file";
+  if (ca_file.empty()) {
+    return Status::Ok();
+  }
+  std::error_code ec;
+  if (!fs::exists(ca_file, ec)) {
+    return source.valueError(kKey, ca_file,
+                             "does not exist; give the PEM file of the authority that signed "
+                             "the platform's certificate, or leave it empty for the system store");
+  }
+  if (fs::is_directory(ca_file, ec)) {
+    return source.valueError(kKey, ca_file,
+                             "is a folder; give the PEM file of the authority that signed the "
+                             "platform's certificate");
+  }
+  std::ifstream in(ca_file, std::ios::binary);
+  if (!in) {
+    return source.valueError(kKey, ca_file, "cannot be read; " + accountHint("read"));
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    if (trim(line) == "-----BEGIN CERTIFICATE-----") {
+      return Status::Ok();
+    }
+  }
+  if (in.bad()) {
+    return source.valueError(kKey, ca_file, "cannot be read; " + accountHint("read"));
+  }
+  return source.valueError(kKey, ca_file,
+                           "is not a PEM certificate file (it has no -----BEGIN CERTIFICATE----- "
+                           "line); give the authority's certificate in PEM form, converting a "
+                           "DER file with openssl x509 -inform der -in FILE -out FILE.pem");
+}
+
+Status checkPlatform(const RawValues& v, const ConfigSource& source, Config& c) {
   for (auto [value, key, fix] :
        {std::tuple{v.host, "platform.host", "set the FTPS host given by the observatory"},
         std::tuple{v.user, "platform.user", "set the FTPS login given by the observatory"},
         std::tuple{v.password, "platform.password",
                    "set the FTPS password given by the observatory"}}) {
-    if (Status s = required(value, key, fix); !s) {
+    if (Status s = required(source, value, key, fix); !s) {
       return s;
     }
   }
+
   if (v.port < 1 || v.port > 65535) {
-    return Status::Error("platform.port = " + std::to_string(v.port) +
-                         " is not a TCP port (1 to 65535)");
+    return source.valueError("platform.port", std::to_string(v.port),
+                             "is not a TCP port (1 to 65535)");
   }
   if (v.tls_mode != "explicit" && v.tls_mode != "implicit") {
-    return Status::Error("platform.tls = " + v.tls_mode +
-                         " is invalid; use explicit (AUTH TLS, usually port 21) or implicit "
-                         "(usually port 990). Clear-text FTP is not offered.");
+    return source.valueError("platform.tls", v.tls_mode,
+                             "is invalid; use explicit (AUTH TLS, usually port 21) or implicit "
+                             "(usually port 990). Clear-text FTP is not offered.");
   }
+
+  for (auto [value, key] : {std::pair{v.connect_timeout, "platform.connect_timeout_seconds"},
+                            std::pair{v.transfer_timeout, "platform.transfer_timeout_seconds"}}) {
+    if (value < 1 || value > 86400) {
+      return source.valueError(key, std::to_string(value),
+                               "is out of range; use a number of seconds between 1 and 86400");
+    }
+  }
+
   c.ftps.host = trim(v.host);
   c.ftps.port = v.port;
   c.ftps.user = v.user;
   c.ftps.password = v.password;
-  c.ftps.ca_file = resolve(base, v.ca_file).string();
+  c.ftps.ca_file = source.resolve(v.ca_file).string();
   c.ftps.implicit_tls = v.tls_mode == "implicit";
   c.ftps.connect_timeout_seconds = v.connect_timeout;
   c.ftps.transfer_timeout_seconds = v.transfer_timeout;
-  if (!c.ftps.ca_file.empty() && !std::filesystem::exists(c.ftps.ca_file)) {
-    return Status::Error("platform.ca_file = " + c.ftps.ca_file +
-                         " does not exist; give the PEM file of the authority that signed the "
-                         "platform's certificate, or leave it empty for the system store");
+  if (Status s = checkCaFile(source, c.ftps.ca_file); !s) {
+    return s;
   }
+
   c.upload_dir = v.upload_dir;
   c.return_dir = v.return_dir;
   c.temp_suffix = v.temp_suffix;
   if (c.temp_suffix.empty() || c.temp_suffix.find('/') != std::string::npos) {
-    return Status::Error("platform.temp_suffix must be a non-empty suffix without '/', e.g. .part");
+    return source.error("platform.temp_suffix",
+                        "must be a non-empty suffix without '/', e.g. .part");
   }
   return Status::Ok();
 }
 
-Status checkSchedule(const RawValues& v, Config& c) {
+Status checkSchedule(const RawValues& v, const ConfigSource& source, Config& c) {
   if (v.schedule_mode != "daily" && v.schedule_mode != "after-import") {
-    return Status::Error("schedule.mode = " + v.schedule_mode +
-                         " is invalid; use daily (at schedule.daily_at) or after-import");
+    return source.valueError("schedule.mode", v.schedule_mode,
+                             "is invalid; use daily (at schedule.daily_at) or after-import");
   }
   std::smatch m;
   if (!std::regex_match(v.daily_at, m, std::regex("([01]?[0-9]|2[0-3]):([0-5][0-9])"))) {
-    return Status::Error("schedule.daily_at = " + v.daily_at +
-                         " is not a time of day; write HH:MM in local time, e.g. 02:30");
+    return source.valueError("schedule.daily_at", v.daily_at,
+                             "is not a time of day; write HH:MM in local time, e.g. 02:30");
   }
   c.schedule.mode = v.schedule_mode;
   c.schedule.daily_hour = std::stoi(m[1]);
@@ -264,8 +617,8 @@ Status checkSchedule(const RawValues& v, Config& c) {
                             std::pair{v.stable_seconds, "export.stable_seconds"},
                             std::pair{v.rescan_seconds, "export.rescan_seconds"}}) {
     if (value < 0 || value > 7 * 24 * 3600) {
-      return Status::Error(std::string(key) + " = " + std::to_string(value) +
-                           " is out of range; use a number of seconds between 0 and 604800");
+      return source.valueError(key, std::to_string(value),
+                               "is out of range; use a number of seconds between 0 and 604800");
     }
   }
   c.schedule.delay_seconds = v.delay_seconds;
@@ -277,17 +630,17 @@ Status checkSchedule(const RawValues& v, Config& c) {
   return Status::Ok();
 }
 
-Status checkReceipts(const RawValues& v, Config& c) {
+Status checkReceipts(const RawValues& v, const ConfigSource& source, Config& c) {
   for (auto [value, key] : {std::pair{v.ack_pattern, "receipts.ack_pattern"},
                             std::pair{v.report_pattern, "receipts.report_pattern"},
                             std::pair{v.certificate_pattern, "receipts.certificate_pattern"}}) {
     if (value.find("{stem}") == std::string::npos) {
-      return Status::Error(std::string(key) + " = " + value +
-                           " must contain {stem}, the uploaded file's name without .CSV");
+      return source.valueError(key, value,
+                               "must contain {stem}, the uploaded file's name without .CSV");
     }
   }
   if (v.report_separator.size() != 1) {
-    return Status::Error("receipts.report_separator must be one character, e.g. ;");
+    return source.error("receipts.report_separator", "must be one character, e.g. ;");
   }
   c.receipts.ack_pattern = v.ack_pattern;
   c.receipts.report_pattern = v.report_pattern;
@@ -298,66 +651,118 @@ Status checkReceipts(const RawValues& v, Config& c) {
   return Status::Ok();
 }
 
-Status checkFolders(const RawValues& v, Config& c, const std::filesystem::path& base) {
-  if (Status s = required(v.export_folder, "export.folder",
-                          "set the folder where the management software writes its exports");
-      !s) {
-    return s;
-  }
-  if (Status s = required(v.profile, "export.profile",
-                          "set the profile file that describes the export format");
-      !s) {
-    return s;
-  }
-  c.export_folder = resolve(base, v.export_folder);
-  c.profile = resolve(base, v.profile);
-  c.state_dir = resolve(base, v.state_dir);
-  c.postal_table = resolve(base, v.postal_table);
-  c.file_pattern = v.file_pattern;
-  c.log_level = v.log_level;
-  c.log_file = v.log_file.empty() ? "" : resolve(base, v.log_file).string();
+// The table itself is loaded and checked by `alur-relay check` and at service start.
+Status checkReference(const RawValues& v, const ConfigSource& source, Config& c) {
+  c.postal_table = source.resolve(v.postal_table);
+  return Status::Ok();
+}
+
+Status checkLogFile(const ConfigSource& source, const fs::path& log_file) {
+  constexpr const char* kKey = "service.log_file";
   std::error_code ec;
-  if (!std::filesystem::is_directory(c.export_folder, ec)) {
-    return Status::Error("export.folder = " + c.export_folder.string() +
-                         " is not a folder; create it or correct the path");
+  if (fs::is_directory(log_file, ec)) {
+    return source.valueError(
+        kKey, log_file.string(),
+        "is a folder; give a file name in it, e.g. " + (log_file / "alur-relay.log").string());
   }
-  if (!std::filesystem::exists(c.profile, ec)) {
-    return Status::Error("export.profile = " + c.profile.string() +
-                         " does not exist; profiles are installed in the profiles folder next "
-                         "to the configuration");
+  if (!fs::is_directory(log_file.parent_path(), ec)) {
+    return source.valueError(kKey, log_file.string(),
+                             "is in a folder that does not exist (" +
+                                 log_file.parent_path().string() +
+                                 "); create the folder or correct the path");
   }
+  return Status::Ok();
+}
+
+// Creates state_dir when missing, then writes and removes a small file in it, so that a folder
+// the service cannot write is reported here rather than at the first import.
+Status checkStateDir(const ConfigSource& source, const fs::path& state_dir) {
+  constexpr const char* kKey = "service.state_dir";
+  std::error_code ec;
+  if (fs::exists(state_dir, ec) && !fs::is_directory(state_dir, ec)) {
+    return source.valueError(
+        kKey, state_dir.string(),
+        "exists but is not a folder; give the path of a folder on a local disk");
+  }
+  fs::create_directories(state_dir, ec);
+  if (ec) {
+    return source.valueError(
+        kKey, state_dir.string(),
+        "cannot be created (" + ec.message() + "); create it and " + accountHint("write"));
+  }
+
+  fs::path probe = state_dir / (".alur-relay-check-" + std::to_string(::getpid()));
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int open_error = errno;
+    return source.valueError(kKey, state_dir.string(),
+                             std::string("cannot be written (") + std::strerror(open_error) +
+                                 "); " + accountHint("write"));
+  }
+
+  bool written = ::write(fd, "check\n", 6) == 6;
+  int write_error = errno;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  if (!written) {
+    return source.valueError(
+        kKey, state_dir.string(),
+        std::string("cannot be written (") + std::strerror(write_error) +
+            "); free some space if the disk is full, or choose another folder");
+  }
+  return Status::Ok();
+}
+
+Status checkService(const RawValues& v, const ConfigSource& source, Config& c) {
+  c.log_level = v.log_level;
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
-    return Status::Error("service.log_level = " + c.log_level +
-                         " is invalid; use trace, debug, info, warn or error");
+    return source.valueError("service.log_level", c.log_level,
+                             "is invalid; use trace, debug, info, warn or error");
   }
+  if (!v.log_file.empty()) {
+    fs::path log_file = source.resolve(v.log_file);
+    if (Status s = checkLogFile(source, log_file); !s) {
+      return s;
+    }
+    c.log_file = log_file.string();
+  }
+  c.state_dir = source.resolve(v.state_dir);
   return Status::Ok();
 }
 
 }  // namespace
 
-Result<Config> loadConfig(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
+Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& options) {
+  if (!std::ifstream(path)) {
     return Status::Error("cannot read the configuration " + path.string() +
                          ": check the path and that the service account may read it");
   }
-  RawValues v;
-  po::variables_map values;
-  try {
-    po::store(po::parse_config_file(in, describe(v), /*allow_unregistered=*/false), values);
-    po::notify(values);
-  } catch (const po::error& e) {
-    return Status::Error(path.string() + ": " + e.what() +
-                         " (see config/alur-relay.conf.example for every key and its section)");
+  auto entries = readIniFile(path);
+  if (!entries) {
+    return entries.status();
   }
+  ConfigSource source(path);
+  RawValues v;
+  po::options_description description = describe(v);
+  po::variables_map values;
+  if (Status s = storeEntries(*entries, description, source, values); !s) {
+    return s;
+  }
+
   Config c;
-  c.source = std::filesystem::absolute(path);
-  std::filesystem::path base = c.source.parent_path();
-  for (const auto& step : {checkFolders(v, c, base), checkContributor(v, c), checkOfficial(v, c),
-                           checkPlatform(v, c, base), checkSchedule(v, c), checkReceipts(v, c)}) {
-    if (!step) {
-      return Status::Error(path.string() + ": " + step.message());
+  c.source = source.file();
+  using Check = Status (*)(const RawValues&, const ConfigSource&, Config&);
+  for (Check check : {checkExport, checkContributor, checkOfficial, checkPlatform, checkSchedule,
+                      checkReceipts, checkReference, checkService}) {
+    if (Status s = check(v, source, c); !s) {
+      return s;
+    }
+  }
+  // Last, because it creates state_dir, which should not happen for a file with other errors.
+  if (options.check_state_dir_writable) {
+    if (Status s = checkStateDir(source, c.state_dir); !s) {
+      return s;
     }
   }
   return c;

@@ -70,9 +70,17 @@ struct Config {
   std::filesystem::path quarantineDir() const { return state_dir / "quarantine"; }
 };
 
+struct LoadOptions {
+  // Whether loadConfig creates service.state_dir when missing and writes and removes a small
+  // file in it. Commands that only read the state, such as `status`, may turn this off.
+  bool check_state_dir_writable = true;
+};
+
 // Reads and checks the configuration. A missing key, a value of the wrong type, an unknown key
-// or an impossible combination gives an error that names the key and the fix.
-Result<Config> loadConfig(const std::filesystem::path& path);
+// or an impossible combination gives an error that names the file, the key, the fix and the
+// line when the file sets the key. Values are read literally to the end of their line, '#'
+// included.
+Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& options = {});
 
 // Exit code of `alur-relay check` and of `run` for a bad configuration (EX_CONFIG).
 constexpr int kExitConfig = 78;
