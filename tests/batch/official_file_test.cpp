@@ -1,5 +1,8 @@
 #include "batch/official_file.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "common/text.h"
@@ -37,6 +40,64 @@ lease::LeaseRecord record() {
   r.rent = 87498;
   r.charges = 7518;
   return r;
+}
+
+// The mandatory fields only, with a rent supplement, for a first send.
+lease::LeaseRecord minimalRecord() {
+  lease::LeaseRecord r;
+  r.dwelling_id = "LOT200001";
+  r.management_id = "LOT200001";
+  r.address = {"7", "", "AV", "Jean Jaurès", "", "75015", "PARIS", "75115"};
+  r.housing_type = lease::HousingType::kIndividual;
+  r.construction_year = 2012;
+  r.construction_period = 7;
+  r.rooms = 5;
+  r.surface_centi_m2 = 12345;
+  r.lease_type = lease::LeaseType::kFurnished;
+  r.move_in_date = lease::Date{2026, 9, 15};
+  r.lease_date = lease::Date{2026, 9, 1};
+  r.rent = 200000;
+  r.rent_supplement = 15000;
+  return r;
+}
+
+// Writes a whole file the way the service does: header, then one line per lease.
+std::string wholeFile(const FileOptions& options) {
+  lease::LeaseRecord full = record();
+  full.address.city = "MARSEILLE";
+  std::string out = headerLine(2027, agency(), 2, options) + options.line_ending;
+  out += dwellingLine(full, agency(), options, lease::Date{2027, 1, 15}, lease::Date{2026, 1, 10},
+                      nullptr) +
+         options.line_ending;
+  out += dwellingLine(minimalRecord(), agency(), options, lease::Date{2027, 1, 15}, std::nullopt,
+                      nullptr) +
+         options.line_ending;
+  return out;
+}
+
+std::string golden(const std::string& name) {
+  std::ifstream in(std::string(ALUR_SOURCE_DIR) + "/tests/batch/golden/" + name, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+TEST(OfficialFileGoldenTest, MatchesWindows1252File) {
+  FileOptions options;
+  options.comment = "Envoi automatique";
+  std::string expected = golden("windows-1252-crlf.CSV");
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(wholeFile(options), expected);
+}
+
+TEST(OfficialFileGoldenTest, MatchesUtf8File) {
+  FileOptions options;
+  options.comment = "Envoi automatique";
+  options.encoding = OutputEncoding::kUtf8;
+  options.line_ending = "\n";
+  std::string expected = golden("utf-8-lf.CSV");
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(wholeFile(options), expected);
 }
 
 TEST(OfficialFileTest, NamesFileWithYearIdentAndSequence) {
