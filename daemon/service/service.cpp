@@ -19,6 +19,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/state_lock.h"
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
 #include "service/folder_watcher.h"
@@ -231,30 +232,6 @@ class Worker {
   int pending_daily_run_ = 0;
 };
 
-// Holds an exclusive lock on state_dir/alur-relay.lock for the life of the process, so that two
-// services never share one database and one outbox. The kernel releases it when the process
-// ends, even after SIGKILL.
-Result<int> lockStateFolder(const std::filesystem::path& state_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(state_dir, ec);
-  std::filesystem::path path = state_dir / "alur-relay.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    return Status::Error("cannot open " + path.string() + ": " + std::strerror(errno) +
-                         "; the service account needs write access to " + state_dir.string());
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return Status::Error("another alur-relay process already runs with the state folder " +
-                         state_dir.string() + "; stop it first (systemctl stop alur-relay)");
-  }
-  std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::write(fd, pid.data(), pid.size()) < 0) {
-    // The pid in the file is only informative; the lock is what matters.
-  }
-  return fd;
-}
-
 }  // namespace
 
 Status checkConfiguredFiles(const config::Config& config) {
@@ -294,6 +271,16 @@ int runService(const config::Config& config) {
   if (!store) {
     log->critical("database error=\"{}\"", store.message());
     return 1;
+  }
+
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{
+                                       "started_at", formatUtc(std::chrono::system_clock::now())},
+                                   {"pid", std::to_string(::getpid())},
+                                   {"version", ALUR_VERSION},
+                                   {"postal_table_edition", postal_table->edition()}}) {
+    if (Status recorded = (*store)->setMeta(key, value); !recorded) {
+      log->warn("error=\"{}\"", recorded.message());
+    }
   }
 
   SystemClock clock;

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/state_lock.h"
 #include "lease/record_json.h"
 #include "store/store.h"
 
@@ -57,10 +58,25 @@ Result<std::string> renderStatus(const config::Config& config) {
     return overview.status();
   }
   std::ostringstream out;
-  out << "alur-relay " << ALUR_VERSION << "\n"
-      << "Configuration:  " << config.source.string() << "\n"
+  auto started_at = (*store)->getMeta("started_at");
+  auto pid = (*store)->getMeta("pid");
+  auto edition = (*store)->getMeta("postal_table_edition");
+  out << "alur-relay " << ALUR_VERSION << "\n";
+  if (isStateFolderLocked(config.state_dir)) {
+    out << "Service:        running (pid " << pid.value_or("?") << ", since "
+        << started_at.value_or("?") << ")\n";
+  } else {
+    out << "Service:        stopped";
+    if (started_at && !started_at->empty()) {
+      out << " (last started " << *started_at << ")";
+    }
+    out << "\n";
+  }
+  out << "Configuration:  " << config.source.string() << "\n"
       << "Export folder:  " << config.export_folder.string() << "\n"
-      << "Database:       " << config.databasePath().string() << "\n\n";
+      << "Database:       " << config.databasePath().string() << "\n"
+      << "Postal table:   " << (edition && !edition->empty() ? *edition : "not recorded yet")
+      << "\n\n";
 
   std::map<std::string, int> counts(overview->leases_by_state.begin(),
                                     overview->leases_by_state.end());

@@ -91,11 +91,20 @@ CREATE TABLE receipt (
 );
 )sql";
 
+// Version 2: facts about the running service (start time, pid, postal table edition) that the
+// status command shows.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<const char*>& migrations() {
   // migrations()[i] moves a database from user_version i to i + 1.
-  static const std::vector<const char*> steps = {kVersion1};
+  static const std::vector<const char*> steps = {kVersion1, kVersion2};
   return steps;
 }
 

@@ -640,6 +640,28 @@ Status Store::recordCertificate(std::int64_t batch_id, const std::string& local_
   });
 }
 
+Status Store::setMeta(const std::string& key, const std::string& value) {
+  return guarded("cannot record " + key, [&]() -> Status {
+    WriteTransaction tx(db_);
+    db_.prepare(
+           "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+           "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(1, key)
+        .bind(2, value)
+        .run();
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Result<std::string> Store::getMeta(const std::string& key) {
+  return guarded("cannot read " + key, [&]() -> Result<std::string> {
+    auto s = db_.prepare("SELECT value FROM meta WHERE key = ?1");
+    s.bind(1, key);
+    return s.step() ? s.text(0) : std::string();
+  });
+}
+
 Result<Overview> Store::overview() {
   return guarded("cannot read the overview", [&]() -> Result<Overview> {
     Overview o;

@@ -51,7 +51,7 @@
 namespace alur::store {
 
 // Version of the schema this build writes; PRAGMA user_version holds the database's.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 enum class LeaseChange { kNew, kChanged, kUnchanged };
 
@@ -188,6 +188,11 @@ class Store {
                           const std::string& now_utc);
   Status recordCertificate(std::int64_t batch_id, const std::string& local_path,
                            const std::string& now_utc);
+
+  // Facts about the service for the status command: "started_at", "pid", "version",
+  // "postal_table_edition". getMeta returns an empty string for a missing key.
+  Status setMeta(const std::string& key, const std::string& value);
+  Result<std::string> getMeta(const std::string& key);
 
   // Reading for the status command and the tests.
   Result<Overview> overview();

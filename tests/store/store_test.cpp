@@ -245,6 +245,18 @@ TEST_F(StoreTest, SurvivesReopen) {
   EXPECT_EQ(*store_->integrityCheck(), "ok");
 }
 
+TEST_F(StoreTest, MigratesVersionOneDatabase) {
+  importOne(lease("A", 50000));
+  store_->database().exec("DROP TABLE meta; PRAGMA user_version = 1");
+  open();
+  auto version = store_->database().prepare("PRAGMA user_version");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.integer(0), kSchemaVersion);
+  ASSERT_TRUE(store_->setMeta("pid", "42").ok());
+  EXPECT_EQ(*store_->getMeta("pid"), "42");
+  EXPECT_EQ(countInState("pending"), 1);
+}
+
 TEST_F(StoreTest, RejectsDatabaseFromNewerVersion) {
   store_->database().exec("PRAGMA user_version = 99");
   store_.reset();
