@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <regex>
 #include <vector>
@@ -17,7 +15,10 @@
 
 #include "common/ini.h"
 #include "common/text.h"
+#include "lease/identifiers.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pwd.h>
 
 namespace alur::config {
@@ -43,6 +44,9 @@ struct RawValues {
   std::string ack_pattern, report_pattern, certificate_pattern, report_separator;
   std::string status_integrated, status_rejected;
   std::string postal_table;
+  std::string status_listen_address, status_allow_remote;
+  int status_port = 0, health_window_minutes = 0, min_free_megabytes = 0;
+  int max_days_without_export = 0;
 };
 
 po::options_description describe(RawValues& v) {
@@ -92,7 +96,14 @@ po::options_description describe(RawValues& v) {
       ("receipts.status_integrated", po::value(&v.status_integrated)->default_value("INTEGRE"))
       ("receipts.status_rejected", po::value(&v.status_rejected)->default_value("REJETE"))
       ("reference.postal_table",
-       po::value(&v.postal_table)->default_value("/usr/share/alur-relay/laposte_hexasmal.csv"));
+       po::value(&v.postal_table)->default_value("/usr/share/alur-relay/laposte_hexasmal.csv"))
+      ("status.listen_address", po::value(&v.status_listen_address)->default_value("127.0.0.1"))
+      ("status.port", po::value(&v.status_port)->default_value(8470))
+      ("status.allow_remote", po::value(&v.status_allow_remote)->default_value("no"))
+      ("status.health_window_minutes", po::value(&v.health_window_minutes)->default_value(60))
+      ("status.min_free_megabytes", po::value(&v.min_free_megabytes)->default_value(200))
+      ("status.max_days_without_export",
+       po::value(&v.max_days_without_export)->default_value(8));
   // clang-format on
   return d;
 }
@@ -315,59 +326,20 @@ Status required(const ConfigSource& source, const std::string& value, const char
       key, std::string(source.lineOf(key) == 0 ? "is missing" : "is empty") + "; " + fix);
 }
 
-bool luhnValid(const std::string& digits) {
-  int sum = 0;
-  bool double_it = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int d = *it - '0';
-    if (double_it) {
-      d *= 2;
-      if (d > 9) {
-        d -= 9;
-      }
-    }
-    sum += d;
-    double_it = !double_it;
-  }
-  return sum % 10 == 0;
-}
-
-// La Poste's establishments share SIREN 356000000 and use a digit sum divisible by 5.
-bool siretValid(const std::string& siret) {
-  if (siret.size() != 14 || !isDigits(siret)) {
-    return false;
-  }
-  if (siret.rfind("356000000", 0) == 0) {
-    int sum = 0;
-    for (char c : siret) {
-      sum += c - '0';
-    }
-    return sum % 5 == 0;
-  }
-  return luhnValid(siret);
-}
-
 // Checks the card number issued by the chambers of commerce (CCI) since July 2015: "CPI", the
 // CCI's 4-digit code, the 4-digit year of issue and a 9-digit serial, with or without spaces.
 Status checkProfessionalCard(const ConfigSource& source, const std::string& card) {
   constexpr const char* kKey = "contributor.professional_card";
-  std::string compact;
-  std::copy_if(card.begin(), card.end(), std::back_inserter(compact),
-               [](char c) { return c != ' '; });
-  static const std::regex kFormat("CPI[0-9]{4}([0-9]{4})[0-9]{9}");
-  std::smatch match;
-  if (!std::regex_match(compact, match, kFormat)) {
+  auto year = lease::professionalCardYear(card);
+  if (!year) {
     return source.valueError(kKey, card,
                              "is not a professional card number; copy it from the card: CPI, "
                              "the 4-digit CCI code, the 4-digit year of issue and the 9-digit "
                              "serial, e.g. CPI 7501 2016 000 012 345");
   }
-  int year = std::stoi(match[1]);
-  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  int current_year = static_cast<int>(std::chrono::year_month_day(today).year());
-  if (year < 2015 || year > current_year) {
+  if (!lease::isValidProfessionalCard(card)) {
     return source.valueError(kKey, card,
-                             "has the year of issue " + std::to_string(year) +
+                             "has the year of issue " + std::to_string(*year) +
                                  ", but CPI cards exist only since 2015; copy the number "
                                  "from the card");
   }
@@ -439,7 +411,7 @@ Status checkContributor(const RawValues& v, const ConfigSource& source, Config& 
   }
 
   std::string siret = trim(v.siret);
-  if (!siretValid(siret)) {
+  if (!lease::isValidSiret(siret)) {
     return source.valueError("contributor.siret", siret,
                              "is not a valid SIRET (14 digits passing the Luhn check); copy it "
                              "from the agency's Kbis or from annuaire-entreprises.data.gouv.fr");
@@ -731,6 +703,63 @@ Status checkService(const RawValues& v, const ConfigSource& source, Config& c) {
   return Status::Ok();
 }
 
+// Returns whether `address` is an IPv4 loopback address (127.0.0.0/8) or the IPv6 one (::1).
+bool isLoopbackAddress(const std::string& address) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+bool isIpAddress(const std::string& address) {
+  in_addr v4{};
+  in6_addr v6{};
+  return ::inet_pton(AF_INET, address.c_str(), &v4) == 1 ||
+         ::inet_pton(AF_INET6, address.c_str(), &v6) == 1;
+}
+
+Status checkStatusEndpoint(const RawValues& v, const ConfigSource& source, Config& c) {
+  std::string allow = trim(v.status_allow_remote);
+  if (allow != "yes" && allow != "no") {
+    return source.valueError("status.allow_remote", allow, "is invalid; use yes or no");
+  }
+  std::string address = trim(v.status_listen_address);
+  if (!isIpAddress(address)) {
+    return source.valueError("status.listen_address", address,
+                             "is not an IP address; use 127.0.0.1 (the default) or ::1");
+  }
+  if (!isLoopbackAddress(address) && allow != "yes") {
+    return source.valueError(
+        "status.listen_address", address,
+        "is not a loopback address, and the status endpoint has no authentication: anyone "
+        "who reaches this address reads the queue and downloads the certificates. Use "
+        "127.0.0.1, or set status.allow_remote = yes behind a firewall or a reverse proxy");
+  }
+  if (v.status_port < 0 || v.status_port > 65535) {
+    return source.valueError("status.port", std::to_string(v.status_port),
+                             "is not a TCP port; use 1 to 65535, or 0 to turn the endpoint off");
+  }
+  for (auto [value, key, high] :
+       {std::tuple{v.health_window_minutes, "status.health_window_minutes", 7 * 24 * 60},
+        std::tuple{v.min_free_megabytes, "status.min_free_megabytes", 1024 * 1024},
+        std::tuple{v.max_days_without_export, "status.max_days_without_export", 366}}) {
+    if (value < 0 || value > high) {
+      return source.valueError(key, std::to_string(value),
+                               "is out of range; use a number between 0 and " +
+                                   std::to_string(high));
+    }
+  }
+  c.status.listen_address = address;
+  c.status.port = v.status_port;
+  c.status.allow_remote = allow == "yes";
+  c.status.health_window_minutes = std::max(1, v.health_window_minutes);
+  c.status.min_free_megabytes = v.min_free_megabytes;
+  c.status.max_days_without_export = v.max_days_without_export;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& options) {
@@ -754,7 +783,7 @@ Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& 
   c.source = source.file();
   using Check = Status (*)(const RawValues&, const ConfigSource&, Config&);
   for (Check check : {checkExport, checkContributor, checkOfficial, checkPlatform, checkSchedule,
-                      checkReceipts, checkReference, checkService}) {
+                      checkReceipts, checkReference, checkService, checkStatusEndpoint}) {
     if (Status s = check(v, source, c); !s) {
       return s;
     }

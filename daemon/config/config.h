@@ -32,6 +32,16 @@ struct ReceiptSettings {
   std::string report_status_rejected = "REJETE";
 };
 
+// The local status endpoint (HTTP) and the thresholds of its /health route.
+struct StatusSettings {
+  std::string listen_address = "127.0.0.1";
+  int port = 8470;  // 0: no endpoint
+  bool allow_remote = false;
+  int health_window_minutes = 60;
+  int min_free_megabytes = 200;
+  int max_days_without_export = 8;  // 0: no check
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was read from
 
@@ -62,6 +72,8 @@ struct Config {
 
   // [reference]
   std::filesystem::path postal_table;
+
+  StatusSettings status;
 
   std::filesystem::path databasePath() const { return state_dir / "alur-relay.db"; }
   std::filesystem::path outboxDir() const { return state_dir / "outbox"; }

@@ -1,10 +1,12 @@
 #include "ingest/profile.h"
 
-#include <set>
+#include <algorithm>
+#include <vector>
 
 #include "common/ini.h"
 #include "common/text.h"
 #include "ingest/encoding.h"
+#include "lease/construction_period.h"
 
 namespace alur::ingest {
 namespace {
@@ -32,6 +34,7 @@ constexpr FieldInfo kFields[] = {
     {Field::kRooms, "rooms"},
     {Field::kFloor, "floor"},
     {Field::kConstructionYear, "construction_year"},
+    {Field::kConstructionBand, "construction_band"},
     {Field::kDpeClass, "dpe_class"},
     {Field::kHeating, "heating"},
     {Field::kElevator, "elevator"},
@@ -43,17 +46,33 @@ constexpr FieldInfo kFields[] = {
     {Field::kMoveInDate, "move_in_date"},
 };
 
-// The code lists each value map may map to.
-const std::map<std::string, std::set<std::string>>& valueMapCodes() {
-  static const std::map<std::string, std::set<std::string>> codes = {
+std::vector<std::string> constructionBandCodes() {
+  std::vector<std::string> codes;
+  for (lease::ConstructionBand band : lease::kConstructionBands) {
+    codes.emplace_back(lease::constructionBandCode(band));
+  }
+  return codes;
+}
+
+// The code lists each value map may map to, in the order error messages list them.
+const std::map<std::string, std::vector<std::string>>& valueMapCodes() {
+  static const std::map<std::string, std::vector<std::string>> codes = {
       {"housing_kind", {"individual", "collective", "out_of_scope"}},
       {"lease_kind", {"unfurnished", "furnished", "out_of_scope"}},
       {"heating", {"individual", "collective"}},
       {"elevator", {"yes", "no"}},
       {"ownership", {"single", "co"}},
+      {"construction_band", constructionBandCodes()},
   };
   return codes;
 }
+
+// Fields whose labels mean nothing without their [values.NAME] section.
+constexpr FieldInfo kFieldsNeedingValueMap[] = {
+    {Field::kHousingKind, "housing_kind"},
+    {Field::kLeaseKind, "lease_kind"},
+    {Field::kConstructionBand, "construction_band"},
+};
 
 std::string at(const IniEntry& entry, const std::filesystem::path& path) {
   return path.string() + " line " + std::to_string(entry.line);
@@ -208,13 +227,17 @@ Status applyValueKey(const IniEntry& entry, const std::string& map_name, Profile
   const auto& codes = valueMapCodes();
   auto allowed = codes.find(map_name);
   if (allowed == codes.end()) {
+    std::string names;
+    for (const auto& [name, unused] : codes) {
+      names += (names.empty() ? "" : ", ") + name;
+    }
     return Status::Error(at(entry, profile.path) + ": unknown section [values." + map_name +
-                         "]; value maps exist for housing_kind, lease_kind, heating, elevator "
-                         "and ownership");
+                         "]; value maps exist for " + names);
   }
-  if (allowed->second.count(entry.value) == 0) {
+  const std::vector<std::string>& allowed_codes = allowed->second;
+  if (std::find(allowed_codes.begin(), allowed_codes.end(), entry.value) == allowed_codes.end()) {
     std::string list;
-    for (const auto& code : allowed->second) {
+    for (const auto& code : allowed_codes) {
       list += (list.empty() ? "" : ", ") + code;
     }
     return Status::Error(at(entry, profile.path) + ": '" + entry.key + "' maps to '" + entry.value +
@@ -333,8 +356,7 @@ Result<Profile> loadProfile(const std::filesystem::path& path) {
       return applied;
     }
   }
-  for (const char* needed : {"housing_kind", "lease_kind"}) {
-    Field field = std::string(needed) == "housing_kind" ? Field::kHousingKind : Field::kLeaseKind;
+  for (const auto& [field, needed] : kFieldsNeedingValueMap) {
     if (profile.sourceOf(field) != nullptr && profile.value_maps.count(needed) == 0) {
       return Status::Error(path.string() + ": field " + needed + " is mapped but [values." +
                            needed + "] is missing; list each label of the export with its code");

@@ -32,6 +32,7 @@ enum class Field {
   kRooms,
   kFloor,
   kConstructionYear,
+  kConstructionBand,  // mapped through [values.construction_band]
   kDpeClass,
   kHeating,    // mapped through [values.heating]
   kElevator,   // mapped through [values.elevator]

@@ -13,6 +13,18 @@ namespace {
 using lease::Issue;
 using lease::Severity;
 
+// The codes of [values.construction_band], as the profile checks them.
+const std::map<std::string, lease::ConstructionBand>& bandCodes() {
+  static const std::map<std::string, lease::ConstructionBand> codes = [] {
+    std::map<std::string, lease::ConstructionBand> by_code;
+    for (lease::ConstructionBand band : lease::kConstructionBands) {
+      by_code[lease::constructionBandCode(band)] = band;
+    }
+    return by_code;
+  }();
+  return codes;
+}
+
 class RowBuilder {
  public:
   RowBuilder(const Profile& profile, const FieldValues& values, ExportRow& row)
@@ -190,6 +202,8 @@ void RowBuilder::readDwelling() {
             why.empty() ? "année de construction invalide" : why);
     r.construction_year.reset();
   }
+  r.construction_band =
+      mapped<lease::ConstructionBand>(Field::kConstructionBand, "construction_band", bandCodes());
   std::string dpe = toUpperAscii(text(Field::kDpeClass));
   if (dpe.size() == 1 && dpe[0] >= 'A' && dpe[0] <= 'G') {
     r.dpe_class = dpe[0];

@@ -87,6 +87,9 @@ std::string canonicalText(const LeaseRecord& r) {
       << "rent=" << optionalText(r.rent) << '\n'
       << "rent_supplement=" << optionalText(r.rent_supplement) << '\n'
       << "charges=" << optionalText(r.charges) << '\n';
+  if (r.construction_band) {
+    out << "construction_band=" << constructionBandCode(*r.construction_band) << '\n';
+  }
   return out.str();
 }
 

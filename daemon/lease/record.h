@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "lease/construction_period.h"
+
 namespace alur::lease {
 
 struct Date {
@@ -47,7 +49,11 @@ struct LeaseRecord {
   Address address;
   std::optional<HousingType> housing_type;
   std::optional<int> construction_year;
-  std::optional<int> construction_period;  // official code 1..7
+  // The period the export states instead of a completion year. It is kept as stated, because
+  // four of the standard-lease bands straddle two official periods and the validator warns about
+  // those. The completion year wins when both are present.
+  std::optional<ConstructionBand> construction_band;
+  std::optional<int> construction_period;  // official code 1..7, derived by the validator
   std::optional<Ownership> ownership;
   std::optional<YesNo> elevator;
   std::optional<int> rooms;
@@ -68,6 +74,8 @@ struct LeaseRecord {
 
 // Returns the canonical serialisation of the record: one "key=value" line per field in a fixed
 // order. Its SHA-256 is the lease fingerprint, so any change to a sent field requeues the lease.
+// Fields added later than the others (construction_band) are written only when set, so that a
+// lease stored before them keeps its fingerprint and is not sent again.
 std::string canonicalText(const LeaseRecord& record);
 
 // Returns the SHA-256 hex digest of canonicalText(record).

@@ -43,6 +43,20 @@ void get(const json& in, const char* key, std::optional<T>& value) {
   }
 }
 
+Status getConstructionBand(const json& in, std::optional<ConstructionBand>& band) {
+  band.reset();
+  auto found = in.find("construction_band");
+  if (found == in.end() || found->is_null()) {
+    return Status::Ok();
+  }
+  std::string code = found->get<std::string>();
+  band = constructionBandOfCode(code);
+  if (!band) {
+    return Status::Error("stored lease record has an unknown construction_band \"" + code + "\"");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string recordToJson(const LeaseRecord& r) {
@@ -59,6 +73,9 @@ std::string recordToJson(const LeaseRecord& r) {
                     {"insee_code", r.address.insee_code}};
   put(out, "housing_type", r.housing_type);
   put(out, "construction_year", r.construction_year);
+  if (r.construction_band) {
+    out["construction_band"] = constructionBandCode(*r.construction_band);
+  }
   put(out, "construction_period", r.construction_period);
   put(out, "ownership", r.ownership);
   put(out, "elevator", r.elevator);
@@ -93,6 +110,9 @@ Result<LeaseRecord> recordFromJson(const std::string& text) {
     r.address.insee_code = a.value("insee_code", "");
     get(in, "housing_type", r.housing_type);
     get(in, "construction_year", r.construction_year);
+    if (Status band = getConstructionBand(in, r.construction_band); !band) {
+      return band;
+    }
     get(in, "construction_period", r.construction_period);
     get(in, "ownership", r.ownership);
     get(in, "elevator", r.elevator);

@@ -1,11 +1,13 @@
 #include "lease/validate.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <tuple>
 
 #include "common/text.h"
+#include "lease/identifiers.h"
 
 namespace alur::lease {
 namespace {
@@ -18,6 +20,11 @@ constexpr int kMaxLeaseDaysAfterMoveIn = 90;
 constexpr std::size_t kMaxDwellingIdLength = 50;  // position 1 of the official file
 constexpr int kMinFloor = -9;                     // position 43 holds two characters
 constexpr int kMaxFloor = 99;
+// Plausible ranges that only raise a warning.
+constexpr int kMinRentPerM2 = 3;  // euros per square metre
+constexpr int kMaxRentPerM2 = 60;
+constexpr int kMinSurfacePerRoomM2 = 7;
+constexpr int kMaxSurfacePerRoomM2 = 60;
 
 // Writes an amount the French way: "-1234,50".
 std::string euros(Cents cents) {
@@ -85,9 +92,29 @@ constexpr const char* kFixInSoftware =
     " Complétez cette information dans votre logiciel de gestion.";
 constexpr const char* kCorrectInSoftware = " Corrigez cette valeur dans votre logiciel de gestion.";
 
-void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
+// An INSEE code of the wrong shape can only come from a damaged postal table, which the agency's
+// management software cannot correct.
+void checkInseeCode(LeaseRecord& r, const PostalTable& table, Checker& check) {
+  const std::string insee = r.address.insee_code;
+  if (isValidInseeCode(insee)) {
+    return;
+  }
+  r.address.insee_code.clear();
+  check.error("insee_code_invalid", "insee_code", insee,
+              "code INSEE « " + insee + " » invalide pour le code postal " + r.address.postal_code +
+                  " dans la table de référence des codes postaux " + table.edition() +
+                  ", qui est sans doute abîmée. Remplacez-la par la base officielle des codes "
+                  "postaux de La Poste (réglage [reference] postal_table de la configuration).");
+}
+
+void checkAddress(LeaseRecord& r, Checker& check) {
   const Address& a = r.address;
-  std::string full = trim(a.street_number + " " + a.street_type + " " + a.street_name);
+  std::string full;
+  for (const std::string* part : {&a.street_number, &a.street_type, &a.street_name}) {
+    if (!part->empty()) {
+      full += (full.empty() ? "" : " ") + *part;
+    }
+  }
   if (a.street_number.empty() || a.street_name.empty()) {
     if (!check.hasIssueFor("address")) {
       check.error("address_incomplete", "address", full,
@@ -104,6 +131,11 @@ void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
   if (a.city.empty()) {
     check.error("city_missing", "city", "", std::string("commune absente.") + kFixInSoftware);
   }
+}
+
+// Checks the postal code's shape, then finds the commune's INSEE code in the postal table.
+void checkPostalCode(LeaseRecord& r, const PostalTable& table, Checker& check) {
+  const Address& a = r.address;
   if (a.postal_code.empty()) {
     if (!check.hasIssueFor("postal_code")) {
       check.error("postal_code_missing", "postal_code", "",
@@ -111,7 +143,7 @@ void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
     }
     return;
   }
-  if (a.postal_code.size() != 5 || !isDigits(a.postal_code)) {
+  if (!isValidPostalCodeShape(a.postal_code)) {
     if (!check.hasIssueFor("postal_code")) {
       check.error("postal_code_invalid", "postal_code", a.postal_code,
                   "code postal « " + a.postal_code + " » invalide : il doit compter 5 chiffres." +
@@ -124,6 +156,7 @@ void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
   }
   r.address.insee_code = table.findInsee(a.postal_code, a.city);
   if (!r.address.insee_code.empty()) {
+    checkInseeCode(r, table, check);
     return;
   }
   std::string known;
@@ -136,6 +169,33 @@ void checkAddress(LeaseRecord& r, const PostalTable& table, Checker& check) {
   check.error("postal_code_city_mismatch", "postal_code", a.postal_code + " " + a.city,
               "le code postal " + a.postal_code + " ne correspond pas à la commune « " + a.city +
                   " » (" + detail + ")." + " Corrigez l'adresse dans votre logiciel de gestion.");
+}
+
+// The completion year gives the exact period. Without it, a band of the standard lease form
+// gives the nearest period, with a warning when the band straddles two periods.
+void checkConstructionPeriod(LeaseRecord& r, Checker& check) {
+  if (r.construction_year) {
+    r.construction_period = constructionPeriodOfYear(*r.construction_year);
+    return;
+  }
+  if (r.construction_band) {
+    BandPeriod band = constructionPeriodOfBand(*r.construction_band);
+    r.construction_period = band.period;
+    if (band.years_elsewhere != nullptr) {
+      check.warning("construction_period_ambiguous", "construction_band",
+                    constructionBandCode(*r.construction_band),
+                    std::string("époque de construction « ") + band.band_label +
+                        " » à cheval sur deux périodes officielles, car " + band.years_elsewhere +
+                        ". La période " + band.period_label +
+                        " est transmise. Complétez l'année d'achèvement dans votre logiciel de "
+                        "gestion.");
+    }
+    return;
+  }
+  if (!check.hasIssueFor("construction_year") && !check.hasIssueFor("construction_band")) {
+    check.error("construction_period_missing", "construction_year", "",
+                std::string("année ou époque de construction absente.") + kFixInSoftware);
+  }
 }
 
 void checkDwelling(LeaseRecord& r, Checker& check) {
@@ -164,15 +224,14 @@ void checkDwelling(LeaseRecord& r, Checker& check) {
                 "nombre de pièces principales de " + std::to_string(*r.rooms) +
                     " hors des limites admises (1 à 20)." + kCorrectInSoftware);
   }
-  if (r.construction_year) {
-    r.construction_period = constructionPeriodOfYear(*r.construction_year);
-  } else if (!check.hasIssueFor("construction_year")) {
-    check.error("construction_period_missing", "construction_year", "",
-                std::string("année ou époque de construction absente.") + kFixInSoftware);
-  }
+  checkConstructionPeriod(r, check);
   if (r.surface_centi_m2 && r.rooms && *r.rooms > 0 && !check.hasIssueFor("surface")) {
-    double per_room = *r.surface_centi_m2 / 100.0 / *r.rooms;
-    if (per_room < 7 || per_room > 60) {
+    // 64 bits, because the reader accepts up to 9 digits of rooms.
+    std::int64_t surface = *r.surface_centi_m2;
+    std::int64_t rooms = *r.rooms;
+    if (surface < kMinSurfacePerRoomM2 * 100 * rooms ||
+        surface > kMaxSurfacePerRoomM2 * 100 * rooms) {
+      double per_room = static_cast<double>(surface) / 100.0 / static_cast<double>(rooms);
       check.warning("surface_per_room_implausible", "surface", squareMetres(*r.surface_centi_m2),
                     "surface par pièce inhabituelle (" + decimalComma(per_room, 1) +
                         " m² par pièce, attendu entre 7 et 60). Vérifiez la surface et le "
@@ -201,8 +260,10 @@ void checkRent(LeaseRecord& r, Checker& check) {
     return;
   }
   if (r.surface_centi_m2 && *r.surface_centi_m2 >= kMinSurfaceM2 * 100) {
-    double per_m2 = static_cast<double>(*total) / *r.surface_centi_m2;  // cents / centi-m²
-    if (per_m2 < 3 || per_m2 > 60) {
+    // Cents per hundredth of a square metre are euros per square metre.
+    Cents surface = *r.surface_centi_m2;
+    if (*total < kMinRentPerM2 * surface || *total > kMaxRentPerM2 * surface) {
+      double per_m2 = static_cast<double>(*total) / surface;
       check.warning("rent_per_m2_implausible", "rent", euros(*total),
                     "loyer de " + decimalComma(per_m2, 2) +
                         " €/m², hors de la fourchette habituelle (3 à 60 €/m²). Vérifiez le "
@@ -214,7 +275,8 @@ void checkRent(LeaseRecord& r, Checker& check) {
         std::tuple{r.rent_supplement, "rent_supplement", "complément de loyer"}}) {
     if (amount && *amount < 0) {
       check.error(std::string(field) + "_negative", field, euros(*amount),
-                  std::string(label) + " négatif (" + euros(*amount) + " €)." + kCorrectInSoftware);
+                  std::string(label) + " de " + euros(*amount) +
+                      " € : le montant ne peut pas être négatif." + kCorrectInSoftware);
     }
   }
   if (r.charges && *r.charges * 2 > *total) {
@@ -237,6 +299,10 @@ void checkDates(LeaseRecord& r, const Date& today, Checker& check) {
       check.error("move_in_date_missing", "move_in_date", "",
                   std::string("date d'entrée du locataire absente.") + kFixInSoftware);
     }
+  } else if (!r.move_in_date->isValid()) {
+    check.error("move_in_date_invalid", "move_in_date", frenchDate(*r.move_in_date),
+                "date d'entrée du locataire " + frenchDate(*r.move_in_date) + " invalide." +
+                    kCorrectInSoftware);
   } else if (*r.move_in_date > today) {
     check.error("move_in_date_future", "move_in_date", frenchDate(*r.move_in_date),
                 "date d'entrée du locataire " + frenchDate(*r.move_in_date) + " dans le futur." +
@@ -247,6 +313,9 @@ void checkDates(LeaseRecord& r, const Date& today, Checker& check) {
       check.error("lease_date_missing", "lease_date", "",
                   std::string("date du bail absente.") + kFixInSoftware);
     }
+  } else if (!r.lease_date->isValid()) {
+    check.error("lease_date_invalid", "lease_date", frenchDate(*r.lease_date),
+                "date du bail " + frenchDate(*r.lease_date) + " invalide." + kCorrectInSoftware);
   } else if (r.move_in_date && r.lease_date->daysSinceEpoch() - r.move_in_date->daysSinceEpoch() >
                                    kMaxLeaseDaysAfterMoveIn) {
     check.error("lease_date_after_move_in", "lease_date", frenchDate(*r.lease_date),
@@ -258,25 +327,6 @@ void checkDates(LeaseRecord& r, const Date& today, Checker& check) {
 }
 
 }  // namespace
-
-int constructionPeriodOfYear(int year) {
-  if (year < 1919) {
-    return 1;
-  }
-  if (year <= 1945) {
-    return 2;
-  }
-  if (year <= 1970) {
-    return 4;
-  }
-  if (year <= 1990) {
-    return 5;
-  }
-  if (year <= 2005) {
-    return 6;
-  }
-  return 7;
-}
 
 void validate(LeaseRecord& record, const PostalTable& postal_table, const Date& today,
               std::vector<Issue>& issues) {
@@ -300,7 +350,8 @@ void validate(LeaseRecord& record, const PostalTable& postal_table, const Date& 
                       " hors des limites du fichier officiel (-9 à 99) ; il n'est pas transmis.");
     record.floor.reset();
   }
-  checkAddress(record, postal_table, check);
+  checkAddress(record, check);
+  checkPostalCode(record, postal_table, check);
   checkDwelling(record, check);
   checkRent(record, check);
   checkDates(record, today, check);

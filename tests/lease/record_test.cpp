@@ -44,6 +44,23 @@ TEST(LeaseRecordTest, FingerprintIgnoresDerivedInseeCode) {
   EXPECT_EQ(fingerprint(derived), fingerprint(sampleRecord()));
 }
 
+TEST(LeaseRecordTest, FingerprintChangesWithConstructionBand) {
+  LeaseRecord with_band = sampleRecord();
+  with_band.construction_band = ConstructionBand::k1989To2005;
+  EXPECT_NE(fingerprint(with_band), fingerprint(sampleRecord()));
+}
+
+TEST(LeaseRecordTest, CanonicalTextOmitsUnsetConstructionBand) {
+  // Leases stored before the band existed must keep their fingerprint.
+  EXPECT_EQ(canonicalText(sampleRecord()).find("construction_band"), std::string::npos);
+}
+
+TEST(LeaseRecordTest, CanonicalTextWritesBandCode) {
+  LeaseRecord r = sampleRecord();
+  r.construction_band = ConstructionBand::kBefore1949;
+  EXPECT_NE(canonicalText(r).find("construction_band=before_1949\n"), std::string::npos);
+}
+
 TEST(LeaseRecordTest, TotalRentAddsSupplement) {
   LeaseRecord r = sampleRecord();
   r.rent_supplement = 5000;
@@ -59,6 +76,23 @@ TEST(LeaseRecordTest, JsonRoundTripKeepsEveryField) {
   EXPECT_EQ(canonicalText(*back), canonicalText(r));
   EXPECT_EQ(back->address.insee_code, "13208");
   EXPECT_EQ(back->construction_period, 6);
+}
+
+TEST(LeaseRecordTest, JsonRoundTripKeepsConstructionBand) {
+  LeaseRecord r = sampleRecord();
+  r.construction_year.reset();
+  r.construction_band = ConstructionBand::kOfficial3;
+  auto back = recordFromJson(recordToJson(r));
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->construction_band, ConstructionBand::kOfficial3);
+}
+
+TEST(LeaseRecordTest, JsonRejectsUnknownConstructionBand) {
+  std::string json = recordToJson(sampleRecord());
+  json.insert(1, "\"construction_band\":\"1850_1900\",");
+  auto back = recordFromJson(json);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.message().find("1850_1900"), std::string::npos) << back.message();
 }
 
 TEST(DateTest, CountsDaysAcrossLeapYears) {
