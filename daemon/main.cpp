@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "ingest/check_export.h"
 #include "service/service.h"
+#include "status/status_json.h"
 #include "status/status_report.h"
 #include "store/store.h"
 
@@ -24,7 +25,8 @@ constexpr const char* kUsage =
     "\n"
     "Commands:\n"
     "  run       run the service in the foreground until SIGINT or SIGTERM\n"
-    "  status    print the state of the queue, the batches and the certificates\n"
+    "  status [--json]\n"
+    "            print the state of the queue, the batches and the certificates\n"
     "  check     check the configuration and its files; exit 0, or 78 when unusable\n"
     "  resend    put failed batches back to work once their cause is fixed (a batch that\n"
     "            never reached the platform is sent again under its name; the leases of a\n"
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
       ("version", "print the version and exit")
       ("config,c", po::value(&config_path)->default_value(config_path), "configuration file")
       ("profile", po::value(&profile_path), "check-export: profile of the export")
-      ("json", "check-export: print one JSON document")
+      ("json", "status, check-export: print one JSON document")
       ("postal-table", po::value(&postal_table_path)->default_value(postal_table_path),
        "check-export: La Poste's postal code table (CSV)");
   po::options_description hidden;
@@ -145,7 +147,8 @@ int main(int argc, char** argv) {
     if (int rc = loadOrExit(config_path, config, {.check_state_dir_writable = false}); rc != 0) {
       return rc;
     }
-    auto text = alur::status::renderStatus(config);
+    auto text = args.count("json") > 0 ? alur::status::renderStatusJson(config)
+                                       : alur::status::renderStatus(config);
     if (!text) {
       std::cerr << "alur-relay: " << text.message() << "\n";
       return 1;

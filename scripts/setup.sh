@@ -8,6 +8,8 @@ packages=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libspdlog-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libexpat1-dev
   vsftpd openssl curl python3 sqlite3
+  clang libclang-rt-14-dev llvm
+  prometheus chromium
 )
 
 missing=()

@@ -24,6 +24,8 @@
 #include "lease/postal_table.h"
 #include "service/folder_watcher.h"
 #include "service/pipeline.h"
+#include "status/http_server.h"
+#include "status/status_facts.h"
 #include "store/store.h"
 #include "transport/transport.h"
 
@@ -44,8 +46,12 @@ struct FileState {
 // driven by a one-second tick.
 class Worker {
  public:
-  Worker(const config::Config& config, Pipeline& pipeline)
-      : config_(config), pipeline_(pipeline), timer_(io_), guard_(io_.get_executor()) {}
+  Worker(const config::Config& config, Pipeline& pipeline, store::Store& store)
+      : config_(config),
+        pipeline_(pipeline),
+        store_(store),
+        timer_(io_),
+        guard_(io_.get_executor()) {}
 
   void start() {
     thread_ = std::thread([this] { io_.run(); });
@@ -196,6 +202,7 @@ class Worker {
 
   // Logs an error once per change of message, so a lasting fault does not flood the log.
   void report(const std::string& module, const Status& status) {
+    recordFailure(module, status);
     std::string& last = last_errors_[module];
     if (status.ok()) {
       if (!last.empty()) {
@@ -210,6 +217,19 @@ class Worker {
     }
   }
 
+  // Records the state of the receipts poller for `alur-relay status` and the status endpoint,
+  // which run outside this thread. Upload failures are read from the upload_attempt table.
+  void recordFailure(const std::string& module, const Status& status) {
+    if (module != "receipts" || status.message() == last_errors_[module]) {
+      return;
+    }
+    Status recorded = status::recordFailure(store_, module, status.message(),
+                                            formatUtc(std::chrono::system_clock::now()));
+    if (!recorded) {
+      logger(module)->warn("cannot record the failure error=\"{}\"", recorded.message());
+    }
+  }
+
   struct Candidate {
     FileState state;
     Steady::time_point stable_since;
@@ -217,6 +237,7 @@ class Worker {
 
   const config::Config& config_;
   Pipeline& pipeline_;
+  store::Store& store_;
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
@@ -287,9 +308,19 @@ int runService(const config::Config& config) {
   Pipeline pipeline(
       config, **store, *profile, *postal_table,
       [&config] { return transport::makeFtpsTransport(config.ftps); }, clock);
-  Worker worker(config, pipeline);
+  Worker worker(config, pipeline, **store);
 
   boost::asio::io_context io;
+  std::unique_ptr<status::HttpServer> status_server;
+  if (config.status.port != 0) {
+    auto started = status::HttpServer::start(io, config);
+    if (!started) {
+      log->critical("status endpoint error=\"{}\"", started.message());
+      return 1;
+    }
+    status_server = std::move(*started);
+    logger("status")->info("status endpoint listening on {}", status_server->endpoint());
+  }
   auto watcher = FolderWatcher::start(
       io, config.export_folder, [&worker](const auto& file) { worker.notice(file); },
       [&worker] {
@@ -305,6 +336,9 @@ int runService(const config::Config& config) {
       log->info("stopping signal={}", signal_number);
       if (watcher) {
         (*watcher)->stop();
+      }
+      if (status_server) {
+        status_server->stop();
       }
       io.stop();
     }

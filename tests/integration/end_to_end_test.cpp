@@ -148,6 +148,7 @@ class EndToEndTest : public ::testing::Test {
         << "[schedule]\nmode = after-import\ndelay_seconds = 1\nretry_initial_seconds = 1\n"
         << "retry_max_seconds = 5\n"
         << "[receipts]\npoll_seconds = 1\n"
+        << "[status]\nport = 0\n"
         << "[reference]\npostal_table = " << ALUR_SOURCE_DIR << "/data/laposte_hexasmal.csv\n";
   }
 
