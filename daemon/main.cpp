@@ -139,7 +139,9 @@ int main(int argc, char** argv) {
     if (int rc = loadOrExit(config_path, config); rc != 0) {
       return rc;
     }
-    alur::setUpLogging(config.log_level, config.log_file);
+    alur::setUpLogging({config.log_level, config.log_file,
+                        static_cast<std::size_t>(config.log_max_megabytes) << 20,
+                        static_cast<std::size_t>(config.log_files), alur::startedByJournald()});
     return alur::service::runService(config);
   }
   if (command == "status") {

@@ -1,6 +1,7 @@
 // Named spdlog loggers, one per module ("watch", "ingest", "store", "upload", ...).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -11,7 +12,19 @@ namespace alur {
 // Returns the logger called `name`, creating it with the shared sinks on first use.
 std::shared_ptr<spdlog::logger> logger(const std::string& name);
 
-// Sends every module logger to stderr and, when `file` is not empty, to that file as well.
-void setUpLogging(const std::string& level, const std::string& file);
+struct LogSettings {
+  std::string level = "info";
+  std::string file;                       // empty: no log file
+  std::size_t max_file_bytes = 10 << 20;  // the file rotates when it reaches this size
+  std::size_t max_files = 5;              // rotated files kept besides the current one
+  bool journald = false;                  // to the systemd journal instead of stderr
+};
+
+// Sends every module logger to stderr (or the systemd journal) and, when a file is given, to a
+// rotating file as well.
+void setUpLogging(const LogSettings& settings);
+
+// True when systemd started the process with its standard error connected to the journal.
+bool startedByJournald();
 
 }  // namespace alur

@@ -32,6 +32,7 @@ constexpr const char* kServiceAccount = "alur-relay";
 
 struct RawValues {
   std::string export_folder, profile, file_pattern, state_dir, log_level, log_file;
+  int log_max_megabytes = 0, log_files = 0;
   int stable_seconds = 0, rescan_seconds = 0;
   std::string siret, ident_pro, card, company;
   int data_source = 0, management_type = 0;
@@ -56,6 +57,8 @@ po::options_description describe(RawValues& v) {
       ("service.state_dir", po::value(&v.state_dir)->default_value("/var/lib/alur-relay"))
       ("service.log_level", po::value(&v.log_level)->default_value("info"))
       ("service.log_file", po::value(&v.log_file)->default_value(""))
+      ("service.log_max_megabytes", po::value(&v.log_max_megabytes)->default_value(10))
+      ("service.log_files", po::value(&v.log_files)->default_value(5))
       ("export.folder", po::value(&v.export_folder))
       ("export.profile", po::value(&v.profile))
       ("export.file_pattern", po::value(&v.file_pattern)->default_value("*.csv"))
@@ -692,6 +695,16 @@ Status checkService(const RawValues& v, const ConfigSource& source, Config& c) {
     return source.valueError("service.log_level", c.log_level,
                              "is invalid; use trace, debug, info, warn or error");
   }
+  if (v.log_max_megabytes < 1 || v.log_max_megabytes > 1024) {
+    return source.valueError("service.log_max_megabytes", std::to_string(v.log_max_megabytes),
+                             "is out of range; use a size in megabytes from 1 to 1024");
+  }
+  if (v.log_files < 1 || v.log_files > 100) {
+    return source.valueError("service.log_files", std::to_string(v.log_files),
+                             "is out of range; keep from 1 to 100 rotated files");
+  }
+  c.log_max_megabytes = v.log_max_megabytes;
+  c.log_files = v.log_files;
   if (!v.log_file.empty()) {
     fs::path log_file = source.resolve(v.log_file);
     if (Status s = checkLogFile(source, log_file); !s) {

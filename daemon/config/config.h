@@ -49,6 +49,8 @@ struct Config {
   std::filesystem::path state_dir;
   std::string log_level = "info";
   std::string log_file;
+  int log_max_megabytes = 10;  // the log file rotates at this size
+  int log_files = 5;           // rotated log files kept
 
   // [export]
   std::filesystem::path export_folder;

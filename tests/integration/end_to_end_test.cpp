@@ -263,6 +263,9 @@ TEST_F(EndToEndTest, SendsNewAndChangedLeasesOnce) {
     }
   }
   EXPECT_GT(checked, 1200);
+
+  // The platform password never reaches a log.
+  EXPECT_EQ(written.find(simulator_.info().password), std::string::npos);
 }
 
 class PlatformRejectionTest : public EndToEndTest {
