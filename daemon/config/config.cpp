@@ -5,24 +5,26 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <regex>
+#include <optional>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "common/ini.h"
 #include "common/text.h"
 #include "lease/identifiers.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pwd.h>
-
 namespace alur::config {
 namespace {
+
+// The [IDENTPRO] part of file names; 32 characters leave room in any file system.
+constexpr std::size_t kMaxIdentProLength = 32;
 
 namespace fs = std::filesystem;
 namespace po = boost::program_options;
@@ -445,9 +447,15 @@ Status checkContributor(const RawValues& v, const ConfigSource& source, Config& 
 
   c.contributor.siret = siret;
   c.contributor.ident_pro = v.ident_pro.empty() ? siret : trim(v.ident_pro);
-  if (!std::regex_match(c.contributor.ident_pro, std::regex("[A-Za-z0-9]+"))) {
-    return source.valueError("contributor.ident_pro", c.contributor.ident_pro,
-                             "must contain only letters and digits, since it is part of the "
+  // Checked by hand rather than with std::regex, whose libstdc++ matcher recurses once per
+  // character and overflows the stack on a long value.
+  const std::string& ident = c.contributor.ident_pro;
+  bool alphanumeric = std::all_of(ident.begin(), ident.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+  });
+  if (!alphanumeric || ident.size() > kMaxIdentProLength) {
+    return source.valueError("contributor.ident_pro", ident.substr(0, kMaxIdentProLength),
+                             "must be 1 to 32 letters and digits, since it is part of the "
                              "file name sent to the platform");
   }
 
@@ -572,19 +580,38 @@ Status checkPlatform(const RawValues& v, const ConfigSource& source, Config& c) 
   return Status::Ok();
 }
 
+// Reads "H:MM" or "HH:MM" (00:00 to 23:59) into hour and minute.
+std::optional<std::pair<int, int>> parseTimeOfDay(const std::string& text) {
+  auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 2 || text.size() != colon + 3) {
+    return std::nullopt;
+  }
+  std::string hour = text.substr(0, colon);
+  std::string minute = text.substr(colon + 1);
+  if (!isDigits(hour) || !isDigits(minute)) {
+    return std::nullopt;
+  }
+  int h = std::stoi(hour);
+  int m = std::stoi(minute);
+  if (h > 23 || m > 59) {
+    return std::nullopt;
+  }
+  return std::pair{h, m};
+}
+
 Status checkSchedule(const RawValues& v, const ConfigSource& source, Config& c) {
   if (v.schedule_mode != "daily" && v.schedule_mode != "after-import") {
     return source.valueError("schedule.mode", v.schedule_mode,
                              "is invalid; use daily (at schedule.daily_at) or after-import");
   }
-  std::smatch m;
-  if (!std::regex_match(v.daily_at, m, std::regex("([01]?[0-9]|2[0-3]):([0-5][0-9])"))) {
-    return source.valueError("schedule.daily_at", v.daily_at,
+  auto time_of_day = parseTimeOfDay(v.daily_at);
+  if (!time_of_day) {
+    return source.valueError("schedule.daily_at", v.daily_at.substr(0, 16),
                              "is not a time of day; write HH:MM in local time, e.g. 02:30");
   }
   c.schedule.mode = v.schedule_mode;
-  c.schedule.daily_hour = std::stoi(m[1]);
-  c.schedule.daily_minute = std::stoi(m[2]);
+  c.schedule.daily_hour = time_of_day->first;
+  c.schedule.daily_minute = time_of_day->second;
   for (auto [value, key] : {std::pair{v.delay_seconds, "schedule.delay_seconds"},
                             std::pair{v.retry_initial, "schedule.retry_initial_seconds"},
                             std::pair{v.retry_max, "schedule.retry_max_seconds"},
@@ -759,9 +786,9 @@ Status checkStatusEndpoint(const RawValues& v, const ConfigSource& source, Confi
         std::tuple{v.min_free_megabytes, "status.min_free_megabytes", 1024 * 1024},
         std::tuple{v.max_days_without_export, "status.max_days_without_export", 366}}) {
     if (value < 0 || value > high) {
-      return source.valueError(key, std::to_string(value),
-                               "is out of range; use a number between 0 and " +
-                                   std::to_string(high));
+      return source.valueError(
+          key, std::to_string(value),
+          "is out of range; use a number between 0 and " + std::to_string(high));
     }
   }
   c.status.listen_address = address;

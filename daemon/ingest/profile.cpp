@@ -296,10 +296,12 @@ Status checkFileShape(const Profile& profile) {
     return Status::Ok();
   }
   for (const auto& source : profile.columns) {
-    if (!isDigits(source.column) || std::stoul(source.column.substr(0, 6)) == 0) {
+    // Positions beyond 100000 columns are refused, which also keeps std::stoul in range.
+    if (!isDigits(source.column) || source.column.size() > 6 || std::stoul(source.column) == 0 ||
+        std::stoul(source.column) > 100000) {
       return Status::Error(profile.path.string() + " line " + std::to_string(source.profile_line) +
                            ": with header = no, " + fieldName(source.field) +
-                           " must be a column position (1, 2, ...), "
+                           " must be a column position from 1 to 100000, "
                            "not \"" +
                            source.column + "\"");
     }

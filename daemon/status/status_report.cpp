@@ -7,6 +7,7 @@
 
 #include "common/state_lock.h"
 #include "lease/record_json.h"
+#include "status/next_upload.h"
 #include "store/store.h"
 
 namespace alur::status {
@@ -108,7 +109,9 @@ Result<std::string> renderStatus(const config::Config& config) {
         << i.changed << " changed, " << i.unchanged << " unchanged\n";
   }
 
-  out << "\nLast upload: ";
+  out << "\nNext upload: "
+      << nextUploadText(config, overview->batches, std::chrono::system_clock::now()) << "\n";
+  out << "Last upload: ";
   if (overview->last_upload_at.empty()) {
     out << "none yet\n";
   } else {
