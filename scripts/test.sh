@@ -8,3 +8,6 @@ build=${ALUR_BUILD_DIR:-$root/build}
 "$root/scripts/build.sh"
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" --timeout 900
+
+# Replays the saved fuzzer inputs and fuzzes each parser for 10 seconds (docs/fuzzing.md).
+"$root/scripts/fuzz.sh" --short
