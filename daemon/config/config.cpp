@@ -18,6 +18,7 @@
 
 #include "common/ini.h"
 #include "common/text.h"
+#include "config/config_source.h"
 #include "lease/identifiers.h"
 
 namespace alur::config {
@@ -25,9 +26,6 @@ namespace {
 
 // The [IDENTPRO] part of file names; 32 characters leave room in any file system.
 constexpr std::size_t kMaxIdentProLength = 32;
-
-namespace fs = std::filesystem;
-namespace po = boost::program_options;
 
 // Service account set by User= in the packaged unit (service-wrappers/systemd/alur-relay.service).
 constexpr const char* kServiceAccount = "alur-relay";
@@ -111,200 +109,6 @@ po::options_description describe(RawValues& v) {
        po::value(&v.max_days_without_export)->default_value(8));
   // clang-format on
   return d;
-}
-
-// The configuration file being read, with the line and raw value of every key it sets, so that
-// error messages can name the file and the line.
-class ConfigSource {
- public:
-  explicit ConfigSource(const fs::path& file)
-      : file_(fs::absolute(file)), folder_(file_.parent_path()) {}
-
-  const fs::path& file() const { return file_; }
-
-  // Returns the line that sets `key`, or 0 when the file does not set it.
-  int lineOf(const std::string& key) const {
-    auto it = settings_.find(key);
-    return it == settings_.end() ? 0 : it->second.line;
-  }
-
-  // Returns the value as written in the file, or an empty string when the file does not set it.
-  std::string valueOf(const std::string& key) const {
-    auto it = settings_.find(key);
-    return it == settings_.end() ? std::string() : it->second.value;
-  }
-
-  void add(const std::string& key, const IniEntry& entry) {
-    settings_[key] = {entry.line, entry.value};
-  }
-
-  // Resolves a path read from the file. A relative path is relative to the folder that contains
-  // the file.
-  fs::path resolve(const std::string& value) const {
-    fs::path path(value);
-    if (path.empty() || path.is_absolute()) {
-      return path;
-    }
-    return (folder_ / path).lexically_normal();
-  }
-
-  // Returns the error "FILE line N: KEY TEXT", without the line when the file does not set KEY.
-  // When the key's value contains '#', the message adds that '#' does not start a comment.
-  Status error(const std::string& key, const std::string& text) const {
-    std::string message = file_.string();
-    auto it = settings_.find(key);
-    if (it != settings_.end()) {
-      message += " line " + std::to_string(it->second.line);
-    }
-    message += ": " + key + " " + text;
-    if (it != settings_.end() && it->second.value.find('#') != std::string::npos) {
-      message += ". A '#' after the '=' is part of the value, so put comments on their own line";
-    }
-    return Status::Error(message);
-  }
-
-  // Returns the error "FILE line N: KEY = VALUE TEXT", and marks VALUE as the default when the
-  // file does not set KEY.
-  Status valueError(const std::string& key, const std::string& value,
-                    const std::string& text) const {
-    std::string shown = value.empty() ? "(empty)" : value;
-    if (lineOf(key) == 0) {
-      shown += " (the default)";
-    }
-    return error(key, "= " + shown + " " + text);
-  }
-
- private:
-  struct Setting {
-    int line = 0;
-    std::string value;
-  };
-
-  fs::path file_;
-  fs::path folder_;
-  std::map<std::string, Setting> settings_;
-};
-
-// Returns whether the value of `key` must never appear in a message.
-bool isSecret(const std::string& key) { return key == "platform.password"; }
-
-std::string sectionOf(const std::string& name) { return name.substr(0, name.find('.')); }
-
-std::string keyOf(const std::string& name) { return name.substr(name.find('.') + 1); }
-
-// Lists the keys of `section` in the order of describe().
-std::vector<std::string> keysOfSection(const po::options_description& description,
-                                       const std::string& section) {
-  std::vector<std::string> keys;
-  for (const auto& option : description.options()) {
-    if (sectionOf(option->long_name()) == section) {
-      keys.push_back(keyOf(option->long_name()));
-    }
-  }
-  return keys;
-}
-
-// Lists the sections that have a key named `key`.
-std::vector<std::string> sectionsWithKey(const po::options_description& description,
-                                         const std::string& key) {
-  std::vector<std::string> sections;
-  for (const auto& option : description.options()) {
-    if (keyOf(option->long_name()) == key) {
-      sections.push_back(sectionOf(option->long_name()));
-    }
-  }
-  return sections;
-}
-
-std::vector<std::string> allSections(const po::options_description& description) {
-  std::vector<std::string> sections;
-  for (const auto& option : description.options()) {
-    std::string section = sectionOf(option->long_name());
-    if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
-      sections.push_back(section);
-    }
-  }
-  return sections;
-}
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string text;
-  for (const auto& item : items) {
-    text += (text.empty() ? "" : ", ") + item;
-  }
-  return text;
-}
-
-// Returns the error for a key that describe() does not list, naming the keys that the reader may
-// have meant.
-Status unknownKeyError(const po::options_description& description, const ConfigSource& source,
-                       const IniEntry& entry) {
-  std::string where = source.file().string() + " line " + std::to_string(entry.line) + ": ";
-  std::vector<std::string> homes = sectionsWithKey(description, entry.key);
-  if (entry.section.empty()) {
-    std::string fix = homes.empty() ? "the keys are listed in alur-relay.conf.example"
-                                    : "move it under [" + homes.front() + "]";
-    return Status::Error(where + "key " + entry.key + " comes before any [section] header; " + fix);
-  }
-  std::vector<std::string> keys = keysOfSection(description, entry.section);
-  if (keys.empty()) {
-    return Status::Error(where + "unknown section [" + entry.section + "]; the sections are " +
-                         joined(allSections(description)));
-  }
-  std::string hint = homes.empty() ? "" : " (" + entry.key + " belongs in [" + homes.front() + "])";
-  return Status::Error(where + "unknown key " + entry.key + " in [" + entry.section + "]" + hint +
-                       "; the keys of [" + entry.section + "] are " + joined(keys));
-}
-
-// Returns the error for a value that program_options cannot convert to the key's type.
-Status conversionError(const po::options_description& description, const ConfigSource& source,
-                       const std::string& key, const std::string& value, const po::error& e) {
-  std::string shown = isSecret(key) ? "(hidden)" : value;
-  const po::option_description* option = description.find_nothrow(key, false);
-  bool integer = option != nullptr &&
-                 dynamic_cast<const po::typed_value<int>*>(option->semantic().get()) != nullptr;
-  if (integer) {
-    std::string example;
-    if (boost::any fallback; option->semantic()->apply_default(fallback)) {
-      example = ", e.g. " + std::to_string(boost::any_cast<int>(fallback)) + " (the default)";
-    }
-    return source.valueError(key, shown,
-                             "is not a whole number; write it with digits only" + example);
-  }
-  return source.valueError(key, shown, std::string("is invalid (") + e.what() + ")");
-}
-
-// Feeds the entries of the file to program_options. Boost's parse_config_file is not used
-// because it cuts every value at the first '#', so a password "ab#cd" would become "ab".
-Status storeEntries(const std::vector<IniEntry>& entries,
-                    const po::options_description& description, ConfigSource& source,
-                    po::variables_map& values) {
-  po::parsed_options parsed(&description);
-  for (const IniEntry& entry : entries) {
-    std::string name = entry.section + "." + entry.key;
-    if (entry.section.empty() || description.find_nothrow(name, false) == nullptr) {
-      return unknownKeyError(description, source, entry);
-    }
-    if (int first = source.lineOf(name); first != 0) {
-      return Status::Error(source.file().string() + " line " + std::to_string(entry.line) + ": " +
-                           name + " is set twice, on lines " + std::to_string(first) + " and " +
-                           std::to_string(entry.line) + "; keep only one of them");
-    }
-    source.add(name, entry);
-    po::option option(name, {entry.value});
-    option.original_tokens = {name};
-    parsed.options.push_back(std::move(option));
-  }
-  try {
-    po::store(parsed, values);
-    po::notify(values);
-  } catch (const po::error_with_option_name& e) {
-    std::string key = e.get_option_name();
-    return conversionError(description, source, key, source.valueOf(key), e);
-  } catch (const po::error& e) {
-    return Status::Error(source.file().string() + ": " + e.what());
-  }
-  return Status::Ok();
 }
 
 // Returns the name of the account this process runs as, for messages about file permissions.
