@@ -253,8 +253,11 @@ Status applyValueKey(const IniEntry& entry, const std::string& map_name, Profile
 
 Status checkMandatoryMappings(const Profile& profile) {
   std::vector<std::string> missing;
-  for (Field field : {Field::kDwellingId, Field::kPostalCode, Field::kCity, Field::kSurface,
-                      Field::kRooms, Field::kRent, Field::kMoveInDate, Field::kLeaseKind}) {
+  // Every field the validator requires: without its column every lease would be invalid and
+  // the agency told to complete data its software does hold.
+  for (Field field : {Field::kDwellingId, Field::kPostalCode, Field::kCity, Field::kHousingKind,
+                      Field::kSurface, Field::kRooms, Field::kRent, Field::kMoveInDate,
+                      Field::kLeaseDate, Field::kLeaseKind}) {
     if (profile.sourceOf(field) == nullptr) {
       missing.emplace_back(fieldName(field));
     }
@@ -264,6 +267,10 @@ Status checkMandatoryMappings(const Profile& profile) {
                      profile.sourceOf(Field::kStreet) != nullptr;
   if (!has_address) {
     missing.emplace_back("address_line (or street_number with street / street_name)");
+  }
+  if (profile.sourceOf(Field::kConstructionYear) == nullptr &&
+      profile.sourceOf(Field::kConstructionBand) == nullptr) {
+    missing.emplace_back("construction_year (or construction_band)");
   }
   if (missing.empty()) {
     return Status::Ok();
