@@ -227,24 +227,34 @@ std::string dwellingLine(const lease::LeaseRecord& r, const Contributor& contrib
   line.number(r.construction_year);
   line.code(r.ownership);
   line.code(r.elevator);
-  line.empty(4);  // 35b gardien, 35c interphone, 35d digicode, 35e vidéophone
+  line.code(r.details.caretaker);   // 35b gardien
+  line.code(r.details.intercom);    // 35c interphone
+  line.code(r.details.door_code);   // 35d digicode
+  line.code(r.details.videophone);  // 35e vidéophone
   line.number(r.rooms);
   line.number(roundedSurface(r.surface_centi_m2));
   line.number(r.floor);
-  line.empty(5);  // 44 parking, 44b balcon, 44c jardin, 45 WC, 45b salles de bain
+  line.code(r.details.parking);  // 44 parking inclus
+  line.code(r.details.balcony);  // 44b balcon
+  line.code(r.details.garden);   // 44c jardin
+  line.number(r.details.toilets);
+  line.number(r.details.bathrooms);
   line.code(r.heating);
-  line.empty();  // 47 type de propriétaire
+  line.code(r.details.owner_type);
   line.text("50", r.dpe_class ? std::string(1, *r.dpe_class) : "", 1);
   line.code(r.lease_type);
   line.text("52", std::to_string(contributor.management_type), 1);
-  line.empty();  // 53 catégorie de location
+  line.code(r.details.lease_category);
   line.text("54", dayMonthYear4(r.move_in_date), 8);
   line.text("54b", dayMonthYear4(r.lease_date), 8);
-  line.empty(2);  // 55 première location, 56 loyer un an plus tôt
+  line.code(r.details.first_letting);
+  line.amount("56", r.details.rent_year_before, 8);
   line.amount("56b", r.totalRent(), 8);
-  line.empty(3);  // 57, 57b loyers à la date de référence, 58 charges un an plus tôt
+  line.amount("57", r.details.reference_rent_year_before, 8);
+  line.amount("57b", r.details.reference_rent, 8);
+  line.amount("58", r.details.charges_year_before, 6);
   line.amount("58b", r.charges, 6);
-  line.empty();  // 59 commentaire
+  line.text("59", r.details.comment, 200);
   return encodeText(line.join(), options.encoding);
 }
 

@@ -44,6 +44,23 @@ constexpr FieldInfo kFields[] = {
     {Field::kRentSupplement, "rent_supplement"},
     {Field::kLeaseDate, "lease_date"},
     {Field::kMoveInDate, "move_in_date"},
+    {Field::kCaretaker, "caretaker"},
+    {Field::kIntercom, "intercom"},
+    {Field::kDoorCode, "door_code"},
+    {Field::kVideophone, "videophone"},
+    {Field::kParking, "parking"},
+    {Field::kBalcony, "balcony"},
+    {Field::kGarden, "garden"},
+    {Field::kToilets, "toilets"},
+    {Field::kBathrooms, "bathrooms"},
+    {Field::kOwnerType, "owner_type"},
+    {Field::kLeaseCategory, "lease_category"},
+    {Field::kFirstLetting, "first_letting"},
+    {Field::kRentYearBefore, "rent_year_before"},
+    {Field::kReferenceRentYearBefore, "reference_rent_year_before"},
+    {Field::kReferenceRent, "reference_rent"},
+    {Field::kChargesYearBefore, "charges_year_before"},
+    {Field::kComment, "comment"},
 };
 
 std::vector<std::string> constructionBandCodes() {
@@ -63,6 +80,9 @@ const std::map<std::string, std::vector<std::string>>& valueMapCodes() {
       {"elevator", {"yes", "no"}},
       {"ownership", {"single", "co"}},
       {"construction_band", constructionBandCodes()},
+      {"yes_no", {"yes", "no"}},
+      {"owner_type", {"individual", "company"}},
+      {"lease_category", {"free", "subsidised", "tax_scheme"}},
   };
   return codes;
 }
@@ -72,6 +92,16 @@ constexpr FieldInfo kFieldsNeedingValueMap[] = {
     {Field::kHousingKind, "housing_kind"},
     {Field::kLeaseKind, "lease_kind"},
     {Field::kConstructionBand, "construction_band"},
+    {Field::kCaretaker, "yes_no"},
+    {Field::kIntercom, "yes_no"},
+    {Field::kDoorCode, "yes_no"},
+    {Field::kVideophone, "yes_no"},
+    {Field::kParking, "yes_no"},
+    {Field::kBalcony, "yes_no"},
+    {Field::kGarden, "yes_no"},
+    {Field::kFirstLetting, "yes_no"},
+    {Field::kOwnerType, "owner_type"},
+    {Field::kLeaseCategory, "lease_category"},
 };
 
 std::string at(const IniEntry& entry, const std::filesystem::path& path) {
@@ -255,9 +285,9 @@ Status checkMandatoryMappings(const Profile& profile) {
   std::vector<std::string> missing;
   // Every field the validator requires: without its column every lease would be invalid and
   // the agency told to complete data its software does hold.
-  for (Field field : {Field::kDwellingId, Field::kPostalCode, Field::kCity, Field::kHousingKind,
-                      Field::kSurface, Field::kRooms, Field::kRent, Field::kMoveInDate,
-                      Field::kLeaseDate, Field::kLeaseKind}) {
+  for (Field field :
+       {Field::kDwellingId, Field::kPostalCode, Field::kCity, Field::kHousingKind, Field::kSurface,
+        Field::kRooms, Field::kRent, Field::kMoveInDate, Field::kLeaseDate, Field::kLeaseKind}) {
     if (profile.sourceOf(field) == nullptr) {
       missing.emplace_back(fieldName(field));
     }

@@ -42,6 +42,24 @@ enum class Field {
   kRentSupplement,
   kLeaseDate,
   kMoveInDate,
+  // Optional positions; the yes/no ones are mapped through [values.yes_no].
+  kCaretaker,
+  kIntercom,
+  kDoorCode,
+  kVideophone,
+  kParking,
+  kBalcony,
+  kGarden,
+  kToilets,
+  kBathrooms,
+  kOwnerType,      // mapped through [values.owner_type]
+  kLeaseCategory,  // mapped through [values.lease_category]
+  kFirstLetting,
+  kRentYearBefore,
+  kReferenceRentYearBefore,
+  kReferenceRent,
+  kChargesYearBefore,
+  kComment,
 };
 
 const char* fieldName(Field field);

@@ -72,6 +72,7 @@ class RowBuilder {
   void readAddress();
   void readDwelling();
   void readLease();
+  void readDetails();
 
   const Profile& profile_;
   const FieldValues& values_;
@@ -258,11 +259,65 @@ void RowBuilder::readLease() {
   }
 }
 
+void RowBuilder::readDetails() {
+  lease::Details& d = row_.record.details;
+  const std::map<std::string, lease::YesNo> yes_no = {{"yes", lease::YesNo::kYes},
+                                                      {"no", lease::YesNo::kNo}};
+  struct YesNoField {
+    Field field;
+    std::optional<lease::YesNo>* target;
+  };
+  for (const YesNoField& item :
+       {YesNoField{Field::kCaretaker, &d.caretaker}, YesNoField{Field::kIntercom, &d.intercom},
+        YesNoField{Field::kDoorCode, &d.door_code}, YesNoField{Field::kVideophone, &d.videophone},
+        YesNoField{Field::kParking, &d.parking}, YesNoField{Field::kBalcony, &d.balcony},
+        YesNoField{Field::kGarden, &d.garden},
+        YesNoField{Field::kFirstLetting, &d.first_letting}}) {
+    *item.target = mapped<lease::YesNo>(item.field, "yes_no", yes_no);
+  }
+  d.owner_type = mapped<lease::OwnerType>(
+      Field::kOwnerType, "owner_type",
+      {{"individual", lease::OwnerType::kPrivate}, {"company", lease::OwnerType::kCompany}});
+  d.lease_category =
+      mapped<lease::LeaseCategory>(Field::kLeaseCategory, "lease_category",
+                                   {{"free", lease::LeaseCategory::kFree},
+                                    {"subsidised", lease::LeaseCategory::kSubsidised},
+                                    {"tax_scheme", lease::LeaseCategory::kTaxScheme}});
+  for (auto [field, target] :
+       {std::pair{Field::kToilets, &d.toilets}, std::pair{Field::kBathrooms, &d.bathrooms}}) {
+    std::string why;
+    *target = parseInteger(text(field), why);
+    if (!why.empty() || (*target && (**target < 0 || **target > 9))) {
+      problem(field, std::string(fieldName(field)) + "_invalid", text(field),
+              why.empty() ? "nombre hors des limites du fichier officiel (0 à 9) ; il n'est pas "
+                            "transmis"
+                          : why,
+              Severity::kWarning);
+      target->reset();
+    }
+  }
+  for (auto [field, target] :
+       {std::pair{Field::kRentYearBefore, &d.rent_year_before},
+        std::pair{Field::kReferenceRentYearBefore, &d.reference_rent_year_before},
+        std::pair{Field::kReferenceRent, &d.reference_rent},
+        std::pair{Field::kChargesYearBefore, &d.charges_year_before}}) {
+    std::string why;
+    *target = parseHundredths(text(field), profile_, why);
+    if (!why.empty() || (*target && **target < 0)) {
+      problem(field, std::string(fieldName(field)) + "_invalid", text(field),
+              why.empty() ? "montant négatif ; il n'est pas transmis" : why, Severity::kWarning);
+      target->reset();
+    }
+  }
+  d.comment = text(Field::kComment);
+}
+
 void RowBuilder::build() {
   readIdentity();
   readAddress();
   readDwelling();
   readLease();
+  readDetails();
 }
 
 }  // namespace

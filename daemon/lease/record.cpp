@@ -90,6 +90,15 @@ std::string canonicalText(const LeaseRecord& r) {
   if (r.construction_band) {
     out << "construction_band=" << constructionBandCode(*r.construction_band) << '\n';
   }
+  visitDetails(r.details, [&](const char* name, const auto& value) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
+      if (!value.empty()) {
+        out << name << '=' << value << '\n';
+      }
+    } else if (value) {
+      out << name << '=' << optionalText(value) << '\n';
+    }
+  });
   return out.str();
 }
 

@@ -31,6 +31,36 @@ enum class LeaseType { kUnfurnished = 1, kFurnished = 2 };
 enum class Heating { kIndividual = 1, kCollective = 2 };
 enum class Ownership { kSingle = 1, kCo = 2 };
 enum class YesNo { kYes = 1, kNo = 2 };
+enum class OwnerType { kPrivate = 1, kCompany = 2 };  // particulier, personne morale
+enum class LeaseCategory {
+  kFree = 1,
+  kSubsidised = 2,
+  kTaxScheme = 3
+};  // libre, conventionnée,
+    // défiscalisée
+
+// Optional positions of the official file that exports carry less often. Each is written only
+// when the export gives it. Positions 6b–6e (observatory zone, IRIS, cadastre) and 21 (remarks
+// for the national centre) are not the agency's data and stay empty.
+struct Details {
+  std::optional<YesNo> caretaker;                   // 35b gardien
+  std::optional<YesNo> intercom;                    // 35c interphone
+  std::optional<YesNo> door_code;                   // 35d digicode
+  std::optional<YesNo> videophone;                  // 35e vidéophone
+  std::optional<YesNo> parking;                     // 44 parking inclus
+  std::optional<YesNo> balcony;                     // 44b balcon
+  std::optional<YesNo> garden;                      // 44c jardin
+  std::optional<int> toilets;                       // 45 nombre de WC
+  std::optional<int> bathrooms;                     // 45b nombre de salles de bain
+  std::optional<OwnerType> owner_type;              // 47
+  std::optional<LeaseCategory> lease_category;      // 53
+  std::optional<YesNo> first_letting;               // 55 première location
+  std::optional<Cents> rent_year_before;            // 56 loyer un an plus tôt
+  std::optional<Cents> reference_rent_year_before;  // 57 loyer à la date de référence, N-1
+  std::optional<Cents> reference_rent;              // 57b loyer à la date de référence
+  std::optional<Cents> charges_year_before;         // 58 provisions un an plus tôt
+  std::string comment;                              // 59 commentaire
+};
 
 struct Address {
   std::string street_number;  // digits only
@@ -67,15 +97,39 @@ struct LeaseRecord {
   std::optional<Cents> rent;             // monthly rent without charges, without the supplement
   std::optional<Cents> rent_supplement;  // "complément de loyer" in rent-controlled areas
   std::optional<Cents> charges;          // monthly provision for charges
+  Details details;
 
   // Rent sent to the observatory: base rent plus supplement.
   std::optional<Cents> totalRent() const;
 };
 
+// Calls visit(name, field) for every field of `details`, in a fixed order, so that the
+// canonical text, the JSON form and the tests list the same fields.
+template <typename DetailsType, typename Visitor>
+void visitDetails(DetailsType& details, Visitor&& visit) {
+  visit("caretaker", details.caretaker);
+  visit("intercom", details.intercom);
+  visit("door_code", details.door_code);
+  visit("videophone", details.videophone);
+  visit("parking", details.parking);
+  visit("balcony", details.balcony);
+  visit("garden", details.garden);
+  visit("toilets", details.toilets);
+  visit("bathrooms", details.bathrooms);
+  visit("owner_type", details.owner_type);
+  visit("lease_category", details.lease_category);
+  visit("first_letting", details.first_letting);
+  visit("rent_year_before", details.rent_year_before);
+  visit("reference_rent_year_before", details.reference_rent_year_before);
+  visit("reference_rent", details.reference_rent);
+  visit("charges_year_before", details.charges_year_before);
+  visit("comment", details.comment);
+}
+
 // Returns the canonical serialisation of the record: one "key=value" line per field in a fixed
 // order. Its SHA-256 is the lease fingerprint, so any change to a sent field requeues the lease.
-// Fields added later than the others (construction_band) are written only when set, so that a
-// lease stored before them keeps its fingerprint and is not sent again.
+// Fields added later than the others (construction_band, details) are written only when set, so
+// that a lease stored before them keeps its fingerprint and is not sent again.
 std::string canonicalText(const LeaseRecord& record);
 
 // Returns the SHA-256 hex digest of canonicalText(record).

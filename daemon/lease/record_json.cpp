@@ -90,6 +90,19 @@ std::string recordToJson(const LeaseRecord& r) {
   put(out, "rent", r.rent);
   put(out, "rent_supplement", r.rent_supplement);
   put(out, "charges", r.charges);
+  json details = json::object();
+  visitDetails(r.details, [&](const char* name, const auto& value) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
+      if (!value.empty()) {
+        details[name] = value;
+      }
+    } else {
+      put(details, name, value);
+    }
+  });
+  if (!details.empty()) {
+    out["details"] = details;
+  }
   return out.dump();
 }
 
@@ -127,6 +140,15 @@ Result<LeaseRecord> recordFromJson(const std::string& text) {
     get(in, "rent", r.rent);
     get(in, "rent_supplement", r.rent_supplement);
     get(in, "charges", r.charges);
+    if (auto details = in.find("details"); details != in.end()) {
+      visitDetails(r.details, [&](const char* name, auto& value) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string>) {
+          value = details->value(name, "");
+        } else {
+          get(*details, name, value);
+        }
+      });
+    }
     return r;
   } catch (const json::exception& e) {
     return Status::Error(std::string("stored lease record is not readable: ") + e.what());

@@ -100,6 +100,51 @@ TEST(OfficialFileGoldenTest, MatchesUtf8File) {
   EXPECT_EQ(wholeFile(options), expected);
 }
 
+TEST(OfficialFileTest, WritesOptionalPositions) {
+  lease::LeaseRecord r = record();
+  lease::Details& d = r.details;
+  d.caretaker = lease::YesNo::kYes;
+  d.intercom = lease::YesNo::kNo;
+  d.door_code = lease::YesNo::kYes;
+  d.videophone = lease::YesNo::kNo;
+  d.parking = lease::YesNo::kYes;
+  d.balcony = lease::YesNo::kNo;
+  d.garden = lease::YesNo::kNo;
+  d.toilets = 1;
+  d.bathrooms = 2;
+  d.owner_type = lease::OwnerType::kCompany;
+  d.lease_category = lease::LeaseCategory::kTaxScheme;
+  d.first_letting = lease::YesNo::kNo;
+  d.rent_year_before = 84500;
+  d.reference_rent_year_before = 84500;
+  d.reference_rent = 87498;
+  d.charges_year_before = 7000;
+  d.comment = "Relevé; compteurs fait";
+  FileOptions options;
+  options.encoding = OutputEncoding::kUtf8;
+  auto fields = split(
+      dwellingLine(r, agency(), options, lease::Date{2027, 1, 15}, std::nullopt, nullptr), ';');
+  ASSERT_EQ(fields.size(), static_cast<std::size_t>(kDwellingPositions));
+  // Positions 35b–35e, 44–45b, 47, 53, 55–58 and 59, by index in the line.
+  EXPECT_EQ(fields[27], "1");
+  EXPECT_EQ(fields[28], "2");
+  EXPECT_EQ(fields[29], "1");
+  EXPECT_EQ(fields[30], "2");
+  EXPECT_EQ(fields[34], "1");
+  EXPECT_EQ(fields[35], "2");
+  EXPECT_EQ(fields[36], "2");
+  EXPECT_EQ(fields[37], "1");
+  EXPECT_EQ(fields[38], "2");
+  EXPECT_EQ(fields[40], "2");
+  EXPECT_EQ(fields[44], "3");
+  EXPECT_EQ(fields[47], "2");
+  EXPECT_EQ(fields[48], "845,00");
+  EXPECT_EQ(fields[50], "845,00");
+  EXPECT_EQ(fields[51], "874,98");
+  EXPECT_EQ(fields[52], "70,00");
+  EXPECT_EQ(fields[54], "Relevé  compteurs fait");
+}
+
 TEST(OfficialFileTest, NamesFileWithYearIdentAndSequence) {
   EXPECT_EQ(fileName(2027, "73282932000074", 7), "2027_73282932000074_007.CSV");
 }

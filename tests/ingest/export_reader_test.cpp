@@ -145,6 +145,40 @@ TEST_F(ExportReaderTest, ReportsUnmappedLabelWithProfileSection) {
   EXPECT_NE(rows[0].issues[0].message.find("[values.housing_kind]"), std::string::npos);
 }
 
+TEST_F(ExportReaderTest, ReadsOptionalPositions) {
+  std::string profile_text = testing::readFileBytes(fs::path(ALUR_SOURCE_DIR) /
+                                                    "config/profiles/sample-a.profile");
+  profile_text +=
+      "\n[columns]\nbalcony = Balcon\nowner_type = Bailleur\ntoilets = WC\n"
+      "reference_rent = Loyer de reference\n"
+      "[values.yes_no]\nOui = yes\nNon = no\n"
+      "[values.owner_type]\nParticulier = individual\nSociété = company\n";
+  fs::path profile_path = folder_ / "details.profile";
+  std::ofstream(profile_path, std::ios::binary) << profile_text;
+  auto profile = loadProfile(profile_path);
+  ASSERT_TRUE(profile.ok()) << profile.message();
+
+  std::string head = header();
+  head.resize(head.size() - 2);  // without CR LF
+  std::string bytes = head + ";Balcon;Bailleur;WC;Loyer de reference\r\n" +
+                      "L1;M;B;x;y;1 rue A;;69003;Lyon;Maison;Meubl\xE9;120,5;5;0;1990;C;"
+                      "Individuel;O;1234,50;12;0;01/02/2024;01/02/2024;Copropri\xE9t\xE9;"
+                      "Oui;Soci\xE9t\xE9;12;1 200,00\r\n";
+  std::vector<ExportRow> rows;
+  Status read = readExport(write(bytes), *profile, [&](ExportRow&& row) {
+    rows.push_back(std::move(row));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(read.ok()) << read.message();
+  ASSERT_EQ(rows.size(), 1u);
+  const lease::Details& d = rows[0].record.details;
+  EXPECT_EQ(d.balcony, lease::YesNo::kYes);
+  EXPECT_EQ(d.owner_type, lease::OwnerType::kCompany);
+  EXPECT_FALSE(d.toilets.has_value());
+  EXPECT_TRUE(hasCode(rows[0], "toilets_invalid"));
+  EXPECT_EQ(d.reference_rent, 120000);
+}
+
 TEST_F(ExportReaderTest, RejectsFileWithWrongSeparator) {
   std::vector<ExportRow> rows;
   std::string comma_header = header();

@@ -61,6 +61,29 @@ TEST(LeaseRecordTest, CanonicalTextWritesBandCode) {
   EXPECT_NE(canonicalText(r).find("construction_band=before_1949\n"), std::string::npos);
 }
 
+TEST(LeaseRecordTest, DetailsEnterFingerprintOnlyWhenSet) {
+  LeaseRecord with_details = sampleRecord();
+  EXPECT_EQ(canonicalText(with_details).find("balcony"), std::string::npos);
+  with_details.details.balcony = YesNo::kYes;
+  EXPECT_NE(fingerprint(with_details), fingerprint(sampleRecord()));
+  EXPECT_NE(canonicalText(with_details).find("balcony=1\n"), std::string::npos);
+}
+
+TEST(LeaseRecordTest, JsonRoundTripKeepsDetails) {
+  LeaseRecord r = sampleRecord();
+  r.details.owner_type = OwnerType::kCompany;
+  r.details.toilets = 2;
+  r.details.reference_rent = 51000;
+  r.details.comment = "Entrée après travaux";
+  auto back = recordFromJson(recordToJson(r));
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(back->details.owner_type, OwnerType::kCompany);
+  EXPECT_EQ(back->details.toilets, 2);
+  EXPECT_EQ(back->details.reference_rent, 51000);
+  EXPECT_EQ(back->details.comment, "Entrée après travaux");
+  EXPECT_EQ(fingerprint(*back), fingerprint(r));
+}
+
 TEST(LeaseRecordTest, TotalRentAddsSupplement) {
   LeaseRecord r = sampleRecord();
   r.rent_supplement = 5000;
