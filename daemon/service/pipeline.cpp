@@ -232,6 +232,31 @@ Status Pipeline::recordUploaded(const store::BatchRow& batch, const std::filesys
   return Status::Ok();
 }
 
+// Records the platform certificate's expiry for the status outputs, and warns once per
+// certificate when it expires within kCertificateWarningDays.
+void Pipeline::recordCertificateExpiry(const transport::Transport& transport) {
+  auto expiry = transport.serverCertificateExpiry();
+  if (!expiry) {
+    return;
+  }
+  std::string text = formatUtc(*expiry);
+  if (text == recorded_certificate_expiry_) {
+    return;
+  }
+  if (Status recorded = store_.setMeta("server_certificate_expires_at", text); !recorded) {
+    logger("upload")->warn("error=\"{}\"", recorded.message());
+    return;
+  }
+  recorded_certificate_expiry_ = text;
+  auto left = std::chrono::duration_cast<std::chrono::hours>(*expiry - clock_.now()).count() / 24;
+  if (left < kCertificateWarningDays) {
+    logger("upload")->warn(
+        "server certificate of {}:{} expires at {} ({} days left); the "
+        "platform must renew it, or uploads will fail",
+        config_.ftps.host, config_.ftps.port, text, left);
+  }
+}
+
 Status Pipeline::uploadDueBatches() {
   auto log = logger("upload");
   auto due = store_.batchesDueForUpload(formatUtc(clock_.now()));
@@ -291,6 +316,7 @@ Status Pipeline::uploadDueBatches() {
       break;  // the server is unreachable for the others too
     }
   }
+  recordCertificateExpiry(*transport);
   return Status::Ok();
 }
 
@@ -318,6 +344,7 @@ Status Pipeline::pollReceipts() {
     log->warn("cannot list return folder dir={} error=\"{}\"", config_.return_dir, listed.message);
     return Status::Error(listed.message);
   }
+  recordCertificateExpiry(*transport);
   std::unordered_set<std::string> present(names.begin(), names.end());
   const auto& r = config_.receipts;
   for (const auto& batch : *batches) {

@@ -22,6 +22,10 @@
 
 namespace alur::service {
 
+// A server certificate that expires within this many days is logged as a warning, and the
+// status endpoint reports it in /health.
+constexpr int kCertificateWarningDays = 30;
+
 using TransportFactory = std::function<std::unique_ptr<transport::Transport>()>;
 
 enum class ImportOutcome { kImported, kAlreadyImported, kQuarantined };
@@ -57,6 +61,7 @@ class Pipeline {
   bool isAcknowledged(transport::Transport& transport, const store::BatchRow& batch,
                       std::optional<std::unordered_set<std::string>>& returned);
   Status recordUploaded(const store::BatchRow& batch, const std::filesystem::path& local);
+  void recordCertificateExpiry(const transport::Transport& transport);
   Status collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
                         const std::string& kind, const std::string& remote_name);
   std::chrono::seconds retryDelay(int attempts);
@@ -69,6 +74,7 @@ class Pipeline {
   TransportFactory transports_;
   const Clock& clock_;
   std::mt19937_64 random_;
+  std::string recorded_certificate_expiry_;  // last value written to the meta table
 };
 
 }  // namespace alur::service

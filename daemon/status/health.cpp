@@ -69,6 +69,21 @@ void checkExports(const config::Config& config, const StatusFacts& facts, Health
   }
 }
 
+// Days before its expiry from which the platform's certificate makes /health fail.
+constexpr int kCertificateHealthDays = 14;
+
+void checkCertificate(const StatusFacts& facts, Health& health) {
+  if (facts.server_certificate_expires_at.empty()) {
+    return;
+  }
+  auto left = parseUtc(facts.server_certificate_expires_at) - std::chrono::system_clock::now();
+  if (left < std::chrono::hours(24) * kCertificateHealthDays) {
+    health.reasons.push_back("the platform's TLS certificate expires at " +
+                             facts.server_certificate_expires_at +
+                             "; ask the platform to renew it before uploads fail");
+  }
+}
+
 }  // namespace
 
 Health evaluateHealth(const config::Config& config, const StatusFacts& facts) {
@@ -77,6 +92,7 @@ Health evaluateHealth(const config::Config& config, const StatusFacts& facts) {
   checkUploads(config, facts, health);
   checkDisk(config, facts, health);
   checkExports(config, facts, health);
+  checkCertificate(facts, health);
   health.ok = health.reasons.empty();
   return health;
 }

@@ -89,6 +89,11 @@ std::string renderMetrics(const StatusFacts& facts) {
                  "Unix epoch.",
                  facts.last_receipt_at);
 
+  writeTimestamp(out, "alur_server_certificate_expiry_timestamp_seconds",
+                 "Expiry of the platform's TLS certificate seen at the last connection, in "
+                 "seconds since the Unix epoch.",
+                 facts.server_certificate_expires_at);
+
   writeHeader(out, "alur_queue_oldest_pending_age_seconds", "gauge",
               "Age of the oldest lease waiting for a batch, in seconds; 0 when none waits.");
   long long age = 0;

@@ -193,9 +193,11 @@ Status readOverview(store::Store& store, StatusFacts& facts) {
       facts.certificates.emplace_back(batch.file_name, batch.certificate_path);
     }
   }
-  for (auto [key, field] : {std::pair{"started_at", &facts.started_at},
-                            std::pair{"pid", &facts.pid}, std::pair{"version", &facts.version},
-                            std::pair{"postal_table_edition", &facts.postal_table_edition}}) {
+  for (auto [key, field] :
+       {std::pair{"started_at", &facts.started_at}, std::pair{"pid", &facts.pid},
+        std::pair{"version", &facts.version},
+        std::pair{"postal_table_edition", &facts.postal_table_edition},
+        std::pair{"server_certificate_expires_at", &facts.server_certificate_expires_at}}) {
     auto value = store.getMeta(key);
     if (!value) {
       return value.status();

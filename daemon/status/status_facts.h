@@ -78,6 +78,7 @@ struct StatusFacts {
   int successes_in_window = 0;
   std::string last_upload_success_at;
   std::string last_receipt_at;
+  std::string server_certificate_expires_at;  // UTC, ISO 8601; empty until a connection
   std::optional<std::uint64_t> disk_free_bytes;  // of the state folder
 };
 

@@ -97,6 +97,7 @@ nlohmann::json statusJson(const StatusFacts& facts) {
           {"last_import", importJson(facts.last_import)},
           {"leases_by_state", states},
           {"oldest_pending_since", textOrNull(facts.oldest_pending_since)},
+          {"server_certificate_expires_at", textOrNull(facts.server_certificate_expires_at)},
           {"last_upload", uploadJson(facts.last_upload)},
           {"batches", batchesJson(facts.batches)},
           {"leases_to_correct", leasesJson(facts)},

@@ -111,6 +111,10 @@ Result<std::string> renderStatus(const config::Config& config) {
 
   out << "\nNext upload: "
       << nextUploadText(config, overview->batches, std::chrono::system_clock::now()) << "\n";
+  auto certificate = (*store)->getMeta("server_certificate_expires_at");
+  if (certificate && !certificate->empty()) {
+    out << "Platform TLS certificate expires at " << *certificate << "\n";
+  }
   out << "Last upload: ";
   if (overview->last_upload_at.empty()) {
     out << "none yet\n";

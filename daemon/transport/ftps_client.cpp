@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -631,6 +632,8 @@ CURLcode FtpsClient::prepare(const std::string& url) {
       static_cast<long>(CURL_SSLVERSION_TLSv1_2) | static_cast<long>(CURL_SSLVERSION_MAX_TLSv1_2));
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
+  // Collects the server's certificate chain, for the expiry date that the status reports.
+  set(CURLOPT_CERTINFO, 1L);
   if (!settings_.ca_file.empty()) {
     // Trusts only the configured CAs: without this, libcurl also trusts its default CA
     // directory (/etc/ssl/certs on Debian).
@@ -673,7 +676,34 @@ FtpsClient::Reply FtpsClient::perform() {
     reply.curl_error.pop_back();
   }
   reply.server_reply = last_server_reply_;
+  if (reply.code == CURLE_OK) {
+    readCertificateExpiry();
+  }
   return reply;
+}
+
+// Reads the expiry of the server certificate from libcurl's certificate chain information,
+// which a transfer that made a TLS handshake fills ("Expire date:Jan  3 16:05:00 2027 GMT").
+// A transfer on a reused connection reports none, so the last value seen is kept.
+void FtpsClient::readCertificateExpiry() {
+  struct curl_certinfo* chain = nullptr;
+  if (curl_easy_getinfo(easy_.get(), CURLINFO_CERTINFO, &chain) != CURLE_OK || chain == nullptr ||
+      chain->num_of_certs < 1) {
+    return;
+  }
+  constexpr std::string_view kExpireDate = "Expire date:";
+  for (curl_slist* item = chain->certinfo[0]; item != nullptr; item = item->next) {
+    std::string_view line(item->data);
+    if (line.substr(0, kExpireDate.size()) != kExpireDate) {
+      continue;
+    }
+    std::string text(line.substr(kExpireDate.size()));
+    std::tm expiry{};
+    if (strptime(text.c_str(), "%b %d %H:%M:%S %Y", &expiry) != nullptr) {
+      certificate_expiry_ = std::chrono::system_clock::from_time_t(timegm(&expiry));
+    }
+    return;
+  }
 }
 
 // Keeps the last FTP reply line. libcurl passes every server reply to the header callback.

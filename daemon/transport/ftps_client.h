@@ -37,6 +37,9 @@ class FtpsClient final : public Transport {
   TransferResult list(const std::string& remote_dir, std::vector<std::string>* names) override;
   TransferResult download(const std::string& remote_dir, const std::string& name,
                           const std::filesystem::path& local_file) override;
+  std::optional<std::chrono::system_clock::time_point> serverCertificateExpiry() const override {
+    return certificate_expiry_;
+  }
 
  private:
   // The outcome of one curl_easy_perform.
@@ -77,6 +80,9 @@ class FtpsClient final : public Transport {
   TransferResult setupFailure(CURLcode code) const;
 
   static size_t onHeader(char* data, size_t size, size_t count, void* user_data);
+  void readCertificateExpiry();
+
+  std::optional<std::chrono::system_clock::time_point> certificate_expiry_;
 
   FtpsSettings settings_;
   CurlEasy easy_;

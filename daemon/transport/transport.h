@@ -2,9 +2,11 @@
 // faults that a real server cannot produce on demand.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +58,12 @@ class Transport {
   // Downloads `remote_dir/name` into `local_file`, replacing it.
   virtual TransferResult download(const std::string& remote_dir, const std::string& name,
                                   const std::filesystem::path& local_file) = 0;
+
+  // Returns the expiry time of the server certificate seen by the last successful operation,
+  // or std::nullopt when none was seen.
+  virtual std::optional<std::chrono::system_clock::time_point> serverCertificateExpiry() const {
+    return std::nullopt;
+  }
 };
 
 // Returns the libcurl FTPS implementation: TLS always required on control and data channels,

@@ -439,6 +439,19 @@ TEST_F(FtpsClientTest, RejectsFinalFileWithSameSizeOtherBytes) {
   EXPECT_FALSE(fs::exists(local_dir_ / "second-same.bin.remote"));
 }
 
+TEST_F(FtpsClientTest, ReportsServerCertificateExpiry) {
+  FtpsClient client(settings());
+  EXPECT_FALSE(client.serverCertificateExpiry().has_value());
+  listOrFail(client, uploadDir());
+
+  // The simulator's certificate is valid for 30 days from its start.
+  auto expiry = client.serverCertificateExpiry();
+  ASSERT_TRUE(expiry.has_value());
+  auto now = std::chrono::system_clock::now();
+  EXPECT_GT(*expiry, now + std::chrono::hours(24 * 29));
+  EXPECT_LT(*expiry, now + std::chrono::hours(24 * 31));
+}
+
 TEST_F(FtpsClientTest, ReusesOneControlConnection) {
   const int connections_before = countControlConnections();
   FtpsClient client(settings());
