@@ -8,7 +8,7 @@
 //   any state ──importLease with a changed fingerprint──► pending | invalid | out_of_scope
 //   invalid ──importLease, same fingerprint, now valid (a date no longer in the future)──► pending
 //
-//   pending: valid and waiting for the next batch; holds record_json for the writer.
+//   pending: valid and waiting for the next batch. Its record_json feeds the writer.
 //   batched: its line is in batch_line of the batch last_batch_id, which has not reached the
 //            server yet. uploaded/acknowledged: the platform has the line. rejected: the
 //            platform's reason is in platform_reason; only a changed export brings it back.
@@ -50,7 +50,7 @@
 
 namespace alur::store {
 
-// Version of the schema this build writes; PRAGMA user_version holds the database's.
+// Version of the schema this build writes. PRAGMA user_version stores the database's version.
 constexpr int kSchemaVersion = 2;
 
 enum class LeaseChange { kNew, kChanged, kUnchanged };
@@ -102,7 +102,7 @@ struct LeaseView {
   std::string platform_reason;
 };
 
-// What the status command shows.
+// The queue's state as the status command shows it.
 struct Overview {
   std::vector<std::pair<std::string, int>> leases_by_state;
   std::vector<BatchRow> batches;
@@ -168,10 +168,10 @@ class Store {
   Status recordUploadFailure(std::int64_t batch_id, bool permanent, const std::string& error,
                              const std::string& now_utc, const std::string& next_attempt_utc);
 
-  // Puts failed batches back to work after an operator fixed the cause: a batch that never
-  // reached the platform goes back to built (same name, same bytes); the leases of a batch the
-  // platform rejected as a whole go back to pending, for a new batch. Returns the number of
-  // batches changed.
+  // Puts failed batches back to work after an operator fixed the cause. A batch that never
+  // reached the platform goes back to built, with the same name and bytes. The leases of a
+  // batch that the platform rejected as a whole go back to pending, for a new batch. Returns
+  // the number of batches changed.
   Result<int> resendFailed(const std::string& now_utc);
 
   // Receipts. Each returns false when the receipt was already recorded.
