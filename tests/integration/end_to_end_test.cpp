@@ -1,6 +1,8 @@
 // Runs the real alur-relay binary against the platform simulator (vsftpd with explicit TLS on
 // 127.0.0.1) with two consecutive exports of the same portfolio, and checks what reached the
 // platform against the expected outcome of every lease.
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -10,6 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "support/process.h"
@@ -131,7 +136,7 @@ class EndToEndTest : public ::testing::Test {
     simulator_.stop();
   }
 
-  void writeConfig() {
+  void writeConfig(const std::string& password = "", int status_port = 0) {
     const SimulatorInfo& sim = simulator_.info();
     std::ofstream out(work_ / "alur-relay.conf");
     out << "[service]\nstate_dir = " << (work_ / "state").string() << "\n"
@@ -142,13 +147,14 @@ class EndToEndTest : public ::testing::Test {
         << "[contributor]\nsiret = 73282932000074\n"
         << "professional_card = CPI 7501 2016 000 012 345\ncompany_name = Agence du Port\n"
         << "[platform]\nhost = " << sim.host << "\nport = " << sim.port << "\n"
-        << "user = " << sim.user << "\npassword = " << sim.password << "\n"
+        << "user = " << sim.user << "\npassword = " << (password.empty() ? sim.password : password)
+        << "\n"
         << "ca_file = " << sim.ca_file << "\nupload_dir = " << sim.upload_dir << "\n"
         << "return_dir = " << sim.return_dir << "\n"
         << "[schedule]\nmode = after-import\ndelay_seconds = 1\nretry_initial_seconds = 1\n"
         << "retry_max_seconds = 5\n"
         << "[receipts]\npoll_seconds = 1\n"
-        << "[status]\nport = 0\n"
+        << "[status]\nport = " << status_port << "\nmin_free_megabytes = 1\n"
         << "[reference]\npostal_table = " << ALUR_SOURCE_DIR << "/data/laposte_hexasmal.csv\n";
   }
 
@@ -266,6 +272,62 @@ TEST_F(EndToEndTest, SendsNewAndChangedLeasesOnce) {
 
   // The platform password never reaches a log.
   EXPECT_EQ(written.find(simulator_.info().password), std::string::npos);
+}
+
+// Returns a TCP port on 127.0.0.1 that was free a moment ago.
+int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+// Returns the HTTP status code of GET url, or 0 when nothing answered (curl command line).
+int httpStatus(const std::string& url) {
+  std::string command = "curl -s -o /dev/null -m 5 -w '%{http_code}' " + url;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    return 0;
+  }
+  char buffer[16] = {};
+  std::size_t read = std::fread(buffer, 1, sizeof buffer - 1, pipe);
+  ::pclose(pipe);
+  return read > 0 ? std::atoi(buffer) : 0;
+}
+
+TEST_F(EndToEndTest, HealthFailsThenRecovers) {
+  int port = freePort();
+  ASSERT_NE(port, 0);
+  std::string health = "http://127.0.0.1:" + std::to_string(port) + "/health";
+  writeConfig("wrong-password", port);
+  startService();
+  dropExport("export-A-day1.csv");
+  fs::path db = work_ / "state" / "alur-relay.db";
+
+  // A refused login is a permanent failure: the batch stops and /health says so.
+  ASSERT_TRUE(waitFor([&] { return queryText(db, "SELECT state FROM batch") == "failed"; },
+                      std::chrono::seconds(60)))
+      << readFileBytes(work_ / "alur-relay.log");
+  EXPECT_TRUE(waitFor([&] { return httpStatus(health) == 503; }, std::chrono::seconds(20)));
+
+  // The operator fixes the password, restarts the service and puts the batch back to work.
+  service_.stop(SIGTERM, std::chrono::seconds(20));
+  writeConfig("", port);
+  ASSERT_EQ(std::system((std::string(ALUR_BINARY_DIR) + "/daemon/alur-relay resend --config " +
+                         (work_ / "alur-relay.conf").string() + " > /dev/null")
+                            .c_str()),
+            0);
+  startService();
+  ASSERT_TRUE(waitForCertifiedBatches(1)) << readFileBytes(work_ / "alur-relay.log");
+  EXPECT_TRUE(waitFor([&] { return httpStatus(health) == 200; }, std::chrono::seconds(20)));
 }
 
 class PlatformRejectionTest : public EndToEndTest {
