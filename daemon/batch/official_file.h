@@ -26,7 +26,7 @@ enum class OutputEncoding { kUtf8, kWindows1252, kIso8859_15 };
 // Position 8 allows 10 characters but current card numbers have 20.
 enum class CardNumberPolicy {
   kKeepWhole,  // write all 20 characters (the platform's current practice is unknown)
-  kTruncate,   // keep the first 10 characters, as the annex's maximum length says
+  kTruncate,   // keep the first 10 characters, the annex's maximum length
 };
 
 struct FileOptions {

@@ -284,7 +284,7 @@ Status applyValueKey(const IniEntry& entry, const std::string& map_name, Profile
 Status checkMandatoryMappings(const Profile& profile) {
   std::vector<std::string> missing;
   // Every field the validator requires: without its column every lease would be invalid and
-  // the agency told to complete data its software does hold.
+  // the agency asked to complete data that its software does contain.
   for (Field field :
        {Field::kDwellingId, Field::kPostalCode, Field::kCity, Field::kHousingKind, Field::kSurface,
         Field::kRooms, Field::kRent, Field::kMoveInDate, Field::kLeaseDate, Field::kLeaseKind}) {

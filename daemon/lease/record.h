@@ -1,4 +1,4 @@
-// The canonical lease record: what the export says about one dwelling and its lease, in types
+// The canonical lease record: the export's data on one dwelling and its lease, in types
 // that hold only values the official file can express. Personal data has no field here.
 #pragma once
 

@@ -18,7 +18,7 @@ constexpr int kMinRooms = 1;
 constexpr int kMaxRooms = 20;
 constexpr int kMaxLeaseDaysAfterMoveIn = 90;
 constexpr std::size_t kMaxDwellingIdLength = 50;  // position 1 of the official file
-constexpr int kMinFloor = -9;                     // position 43 holds two characters
+constexpr int kMinFloor = -9;                     // position 43 has two characters
 constexpr int kMaxFloor = 99;
 // Plausible ranges that only raise a warning.
 constexpr int kMinRentPerM2 = 3;  // euros per square metre

@@ -51,7 +51,7 @@ Result<std::vector<store::ReportLine>> parseReport(const std::string& bytes,
       line.erase(0, 3);
     }
     if (trim(line).empty() || line_no == 1) {
-      continue;  // the first line holds the column names
+      continue;  // the first line contains the column names
     }
     auto fields = split(line, settings.report_separator);
     if (fields.size() < 2) {

@@ -1,4 +1,4 @@
-// What the platform sends back for each uploaded file: an acknowledgement, an integration
+// The files the platform sends back for each uploaded file: an acknowledgement, an integration
 // report with one line per dwelling, and a certificate of transmission (PDF).
 #pragma once
 

@@ -11,7 +11,7 @@
 namespace alur::status {
 
 // A batch waiting for a retry gives its next attempt; otherwise the schedule gives the next
-// daily run (local time) or says that a batch follows the next export.
+// daily run (local time) or states that a batch follows the next export.
 std::string nextUploadText(const config::Config& config,
                            const std::vector<store::BatchRow>& batches,
                            std::chrono::system_clock::time_point now);

@@ -15,17 +15,8 @@
 
 namespace alur::status {
 
-struct ImportFacts {
-  std::string path;
-  std::string imported_at;  // UTC, ISO 8601
-  int rows = 0;
-  int valid = 0;
-  int invalid = 0;
-  int out_of_scope = 0;
-  int new_leases = 0;
-  int changed = 0;
-  int unchanged = 0;
-};
+// The last import, as the store records it.
+using ImportFacts = store::ImportSummary;
 
 struct UploadFacts {
   std::string at;      // UTC, ISO 8601
@@ -78,7 +69,7 @@ struct StatusFacts {
   int successes_in_window = 0;
   std::string last_upload_success_at;
   std::string last_receipt_at;
-  std::string server_certificate_expires_at;  // UTC, ISO 8601; empty until a connection
+  std::string server_certificate_expires_at;     // UTC, ISO 8601; empty until a connection
   std::optional<std::uint64_t> disk_free_bytes;  // of the state folder
 };
 
@@ -98,7 +89,7 @@ Result<StatusFacts> readStatusFacts(const config::Config& config);
 Status recordFailure(store::Store& store, const std::string& part, const std::string& error,
                      const std::string& now_utc);
 
-// Returns the free space of the file system that holds `folder`, in bytes.
+// Returns the free space of the file system that contains `folder`, in bytes.
 std::optional<std::uint64_t> freeBytes(const std::filesystem::path& folder);
 
 }  // namespace alur::status

@@ -104,9 +104,9 @@ Result<std::string> renderStatus(const config::Config& config) {
     out << "  none yet\n";
   }
   for (const auto& i : overview->recent_imports) {
-    out << "  " << i.path << ": " << i.rows << " leases, " << i.valid << " valid, " << i.invalid
-        << " invalid, " << i.out_of_scope << " out of scope; " << i.new_leases << " new, "
-        << i.changed << " changed, " << i.unchanged << " unchanged\n";
+    out << "  " << i.path << " (imported " << i.imported_at << "): " << i.rows << " leases, "
+        << i.valid << " valid, " << i.invalid << " invalid, " << i.out_of_scope << " out of scope; "
+        << i.new_leases << " new, " << i.changed << " changed, " << i.unchanged << " unchanged\n";
   }
 
   out << "\nNext upload: "

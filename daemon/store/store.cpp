@@ -690,7 +690,7 @@ Result<Overview> Store::overview() {
       s.changed = static_cast<int>(imports.integer(9));
       s.unchanged = static_cast<int>(imports.integer(10));
       s.queued = static_cast<int>(imports.integer(11));
-      s.path += " (imported " + imports.text(3) + ")";
+      s.imported_at = imports.text(3);
       o.recent_imports.push_back(s);
     }
     auto upload = db_.prepare(

@@ -57,6 +57,7 @@ enum class LeaseChange { kNew, kChanged, kUnchanged };
 
 struct ImportSummary {
   std::string path;
+  std::string imported_at;  // UTC, ISO 8601; filled when read back from the database
   std::string sha256;
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;

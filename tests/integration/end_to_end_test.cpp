@@ -290,7 +290,7 @@ int freePort() {
   return port;
 }
 
-// Returns the HTTP status code of GET url, or 0 when nothing answered (curl command line).
+// Returns the HTTP status code of GET url (through the curl command), or 0 without a response.
 int httpStatus(const std::string& url) {
   std::string command = "curl -s -o /dev/null -m 5 -w '%{http_code}' " + url;
   FILE* pipe = ::popen(command.c_str(), "r");
@@ -312,7 +312,7 @@ TEST_F(EndToEndTest, HealthFailsThenRecovers) {
   dropExport("export-A-day1.csv");
   fs::path db = work_ / "state" / "alur-relay.db";
 
-  // A refused login is a permanent failure: the batch stops and /health says so.
+  // A refused login is a permanent failure, so the batch stops and /health reports it.
   ASSERT_TRUE(waitFor([&] { return queryText(db, "SELECT state FROM batch") == "failed"; },
                       std::chrono::seconds(60)))
       << readFileBytes(work_ / "alur-relay.log");
