@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "ingest/check_export.h"
+#include "notify/notifier.h"
 #include "service/service.h"
 #include "status/status_json.h"
 #include "status/status_report.h"
@@ -31,6 +32,9 @@ constexpr const char* kUsage =
     "  resend    put failed batches back to work once their cause is fixed (a batch that\n"
     "            never reached the platform is sent again under its name; the leases of a\n"
     "            batch the platform rejected as a whole go into a new batch)\n"
+    "  notify-test\n"
+    "            send a test mail to email.to and email.alerts_to; exit 0 when the server\n"
+    "            accepted it, 1 when not, 78 when e-mail is off\n"
     "  check-export FILE --profile PROFILE [--json]\n"
     "            read one export without a service or database and print the status of each\n"
     "            lease; exit 0 when the file is readable, 65 when not, 78 for a bad profile\n"
@@ -174,6 +178,27 @@ int main(int argc, char** argv) {
     }
     std::cout << *resent << " failed batch(es) put back to work; the running service sends "
               << "them at its next check\n";
+    return 0;
+  }
+  if (command == "notify-test") {
+    if (int rc = loadOrExit(config_path, config, {.check_state_dir_writable = false}); rc != 0) {
+      return rc;
+    }
+    if (!config.email.enabled()) {
+      std::cerr << "alur-relay: e-mail is off in " << config.source.string()
+                << ": set email.server, email.from and email.to in its [email] section\n";
+      return alur::config::kExitConfig;
+    }
+    alur::SystemClock clock;
+    auto mailer = alur::notify::makeSmtpMailer(config.email);
+    alur::notify::SendResult sent = alur::notify::sendTestMail(config, *mailer, clock);
+    if (!sent.ok) {
+      std::cerr << "alur-relay: test mail not sent: " << sent.message << "\n";
+      return 1;
+    }
+    std::cout << "test mail accepted by " << config.email.server << ":" << config.email.port
+              << " for " << config.email.to.size() + config.email.alerts_to.size()
+              << " address(es); check the mailboxes of email.to and email.alerts_to\n";
     return 0;
   }
   if (command == "check") {

@@ -48,6 +48,9 @@ struct RawValues {
   std::string status_listen_address, status_allow_remote;
   int status_port = 0, health_window_minutes = 0, min_free_megabytes = 0;
   int max_days_without_export = 0;
+  std::string email_server, email_security, email_user, email_password, email_ca_file;
+  std::string email_from, email_to, email_alerts_to, email_summary, email_summary_at;
+  int email_port = 0, alert_after_minutes = 0, email_timeout = 0;
 };
 
 po::options_description describe(RawValues& v) {
@@ -106,7 +109,20 @@ po::options_description describe(RawValues& v) {
       ("status.health_window_minutes", po::value(&v.health_window_minutes)->default_value(60))
       ("status.min_free_megabytes", po::value(&v.min_free_megabytes)->default_value(200))
       ("status.max_days_without_export",
-       po::value(&v.max_days_without_export)->default_value(8));
+       po::value(&v.max_days_without_export)->default_value(8))
+      ("email.server", po::value(&v.email_server)->default_value(""))
+      ("email.port", po::value(&v.email_port)->default_value(587))
+      ("email.security", po::value(&v.email_security)->default_value("starttls"))
+      ("email.user", po::value(&v.email_user)->default_value(""))
+      ("email.password", po::value(&v.email_password)->default_value(""))
+      ("email.ca_file", po::value(&v.email_ca_file)->default_value(""))
+      ("email.from", po::value(&v.email_from)->default_value(""))
+      ("email.to", po::value(&v.email_to)->default_value(""))
+      ("email.alerts_to", po::value(&v.email_alerts_to)->default_value(""))
+      ("email.alert_after_minutes", po::value(&v.alert_after_minutes)->default_value(240))
+      ("email.summary", po::value(&v.email_summary)->default_value("off"))
+      ("email.summary_at", po::value(&v.email_summary_at)->default_value("08:00"))
+      ("email.timeout_seconds", po::value(&v.email_timeout)->default_value(60));
   // clang-format on
   return d;
 }
@@ -604,6 +620,109 @@ Status checkStatusEndpoint(const RawValues& v, const ConfigSource& source, Confi
   return Status::Ok();
 }
 
+// Splits a comma-separated list of addresses and checks each one.
+Result<std::vector<std::string>> readAddresses(const ConfigSource& source, const std::string& list,
+                                               const char* key) {
+  std::vector<std::string> addresses;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string address = trim(list.substr(start, comma - start));
+    start = comma + 1;
+    if (address.empty()) {
+      continue;
+    }
+    if (!notify::isPlainAddress(address)) {
+      return source.valueError(key, address.substr(0, 80),
+                               "is not an e-mail address; write name@domain, several separated "
+                               "by commas");
+    }
+    addresses.push_back(address);
+  }
+  return addresses;
+}
+
+Status checkEmail(const RawValues& v, const ConfigSource& source, Config& c) {
+  notify::SmtpSettings& e = c.email;
+  e.server = trim(v.email_server);
+  if (e.server.empty()) {
+    return Status::Ok();  // no e-mail
+  }
+  if (v.email_security != "starttls" && v.email_security != "tls" && v.email_security != "none") {
+    return source.valueError("email.security", v.email_security,
+                             "is invalid; use starttls (port 587), tls (port 465) or none (a "
+                             "relay on this machine or its network, port 25)");
+  }
+  if (v.email_port < 1 || v.email_port > 65535) {
+    return source.valueError("email.port", std::to_string(v.email_port),
+                             "is not a TCP port; use 587 for starttls, 465 for tls, 25 for none");
+  }
+  if (v.email_security == "none" && !v.email_user.empty()) {
+    return source.valueError("email.security", v.email_security,
+                             "would send email.password in clear text; use starttls or tls, or "
+                             "remove email.user for a relay that needs no login");
+  }
+  if (!v.email_user.empty() && v.email_password.empty()) {
+    return source.error("email.password", "is missing; set the password of email.user");
+  }
+  if (!v.email_ca_file.empty() && !fs::is_regular_file(source.resolve(v.email_ca_file))) {
+    return source.valueError("email.ca_file", v.email_ca_file,
+                             "is not a readable file; give a PEM bundle, or remove the key to "
+                             "use the system's certificates");
+  }
+  std::string from = trim(v.email_from);
+  if (!notify::isPlainAddress(from)) {
+    return source.valueError("email.from", from.substr(0, 80),
+                             "is not an e-mail address; write the sender, e.g. "
+                             "alur-relay@agence.fr");
+  }
+  auto to = readAddresses(source, v.email_to, "email.to");
+  if (!to) {
+    return to.status();
+  }
+  if (to->empty()) {
+    return source.error("email.to",
+                        "is missing; write the agency's address for certificates and leases to "
+                        "correct");
+  }
+  auto alerts_to = readAddresses(source, v.email_alerts_to, "email.alerts_to");
+  if (!alerts_to) {
+    return alerts_to.status();
+  }
+  if (v.email_summary != "off" && v.email_summary != "daily" && v.email_summary != "weekly") {
+    return source.valueError("email.summary", v.email_summary,
+                             "is invalid; use off, daily or weekly (sent on Mondays)");
+  }
+  auto summary_at = parseTimeOfDay(v.email_summary_at);
+  if (!summary_at) {
+    return source.valueError("email.summary_at", v.email_summary_at.substr(0, 16),
+                             "is not a time of day; write HH:MM in local time, e.g. 08:00");
+  }
+  for (auto [value, key, high] :
+       {std::tuple{v.alert_after_minutes, "email.alert_after_minutes", 30 * 24 * 60},
+        std::tuple{v.email_timeout, "email.timeout_seconds", 3600}}) {
+    if (value < 0 || value > high) {
+      return source.valueError(
+          key, std::to_string(value),
+          "is out of range; use a number between 0 and " + std::to_string(high));
+    }
+  }
+  e.port = v.email_port;
+  e.security = v.email_security;
+  e.user = v.email_user;
+  e.password = v.email_password;
+  e.ca_file = v.email_ca_file.empty() ? "" : source.resolve(v.email_ca_file).string();
+  e.from = from;
+  e.to = *to;
+  e.alerts_to = alerts_to->empty() ? *to : *alerts_to;
+  e.alert_after_minutes = v.alert_after_minutes;
+  e.summary = v.email_summary;
+  e.summary_hour = summary_at->first;
+  e.summary_minute = summary_at->second;
+  e.timeout_seconds = std::max(5, v.email_timeout);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& options) {
@@ -626,8 +745,9 @@ Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& 
   Config c;
   c.source = source.file();
   using Check = Status (*)(const RawValues&, const ConfigSource&, Config&);
-  for (Check check : {checkExport, checkContributor, checkOfficial, checkPlatform, checkSchedule,
-                      checkReceipts, checkReference, checkService, checkStatusEndpoint}) {
+  for (Check check :
+       {checkExport, checkContributor, checkOfficial, checkPlatform, checkSchedule, checkReceipts,
+        checkReference, checkService, checkStatusEndpoint, checkEmail}) {
     if (Status s = check(v, source, c); !s) {
       return s;
     }

@@ -7,6 +7,7 @@
 
 #include "batch/official_file.h"
 #include "common/status.h"
+#include "notify/mailer.h"
 #include "transport/transport.h"
 
 namespace alur::config {
@@ -76,6 +77,9 @@ struct Config {
   std::filesystem::path postal_table;
 
   StatusSettings status;
+
+  // [email]
+  notify::SmtpSettings email;
 
   std::filesystem::path databasePath() const { return state_dir / "alur-relay.db"; }
   std::filesystem::path outboxDir() const { return state_dir / "outbox"; }

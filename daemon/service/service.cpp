@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -22,14 +23,13 @@
 #include "common/state_lock.h"
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
+#include "notify/notifier.h"
 #include "service/folder_watcher.h"
 #include "service/pipeline.h"
 #include "status/http_server.h"
 #include "status/status_facts.h"
 #include "store/store.h"
 #include "transport/transport.h"
-
-#include <fnmatch.h>
 
 namespace alur::service {
 namespace {
@@ -46,10 +46,12 @@ struct FileState {
 // driven by a one-second tick.
 class Worker {
  public:
-  Worker(const config::Config& config, Pipeline& pipeline, store::Store& store)
+  Worker(const config::Config& config, Pipeline& pipeline, store::Store& store,
+         notify::Notifier& notifier)
       : config_(config),
         pipeline_(pipeline),
         store_(store),
+        notifier_(notifier),
         timer_(io_),
         guard_(io_.get_executor()) {}
 
@@ -125,6 +127,9 @@ class Worker {
         report("receipts", pipeline_.pollReceipts());
       }
     }
+    report("notify", notifier_.plan());
+    // The notifier logs its delivery failures itself, once per change of error.
+    (void)notifier_.deliver();
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) {
@@ -238,6 +243,7 @@ class Worker {
   const config::Config& config_;
   Pipeline& pipeline_;
   store::Store& store_;
+  notify::Notifier& notifier_;
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
@@ -308,7 +314,9 @@ int runService(const config::Config& config) {
   Pipeline pipeline(
       config, **store, *profile, *postal_table,
       [&config] { return transport::makeFtpsTransport(config.ftps); }, clock);
-  Worker worker(config, pipeline, **store);
+  notify::Notifier notifier(config, **store, clock,
+                            [&config] { return notify::makeSmtpMailer(config.email); });
+  Worker worker(config, pipeline, **store, notifier);
 
   boost::asio::io_context io;
   std::unique_ptr<status::HttpServer> status_server;

@@ -38,6 +38,24 @@ void checkUploads(const config::Config& config, const StatusFacts& facts, Health
   health.reasons.push_back(reason);
 }
 
+// Receipts and e-mail record their failures with the time they started; a failure that lasts
+// longer than the window makes the service unhealthy.
+void checkLastingFailures(const config::Config& config, const StatusFacts& facts, Health& health) {
+  auto window = std::chrono::minutes(config.status.health_window_minutes);
+  for (const auto& failure : facts.failing) {
+    if (failure.part != "receipts" && failure.part != "email") {
+      continue;
+    }
+    if (!failure.since.empty() &&
+        std::chrono::system_clock::now() - parseUtc(failure.since) < window) {
+      continue;
+    }
+    health.reasons.push_back(
+        (failure.part == "email" ? "notifications failing since " : "receipts failing since ") +
+        failure.since + ": " + failure.error);
+  }
+}
+
 void checkDisk(const config::Config& config, const StatusFacts& facts, Health& health) {
   for (const auto& failure : facts.failing) {
     if (failure.part == "disk") {
@@ -90,6 +108,7 @@ Health evaluateHealth(const config::Config& config, const StatusFacts& facts) {
   Health health;
   checkBatches(facts, health);
   checkUploads(config, facts, health);
+  checkLastingFailures(config, facts, health);
   checkDisk(config, facts, health);
   checkExports(config, facts, health);
   checkCertificate(facts, health);

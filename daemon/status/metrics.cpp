@@ -88,6 +88,13 @@ std::string renderMetrics(const StatusFacts& facts) {
                  "Time the last receipt from the platform was collected, in seconds since the "
                  "Unix epoch.",
                  facts.last_receipt_at);
+  writeTimestamp(out, "alur_last_email_success_timestamp_seconds",
+                 "Time the mail server last accepted a notification, in seconds since the Unix "
+                 "epoch.",
+                 facts.last_email_at);
+  writeHeader(out, "alur_emails_waiting", "gauge",
+              "Notifications in the outbox that the mail server has not accepted yet.");
+  out << "alur_emails_waiting " << facts.emails_waiting << "\n";
 
   writeTimestamp(out, "alur_server_certificate_expiry_timestamp_seconds",
                  "Expiry of the platform's TLS certificate seen at the last connection, in "

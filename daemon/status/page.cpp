@@ -57,6 +57,9 @@ std::string partWords(const std::string& part) {
   if (part == "disk") {
     return "Espace disque";
   }
+  if (part == "email") {
+    return "Envoi des e-mails";
+  }
   return part;
 }
 

@@ -20,25 +20,6 @@ namespace fs = std::filesystem;
 // Meta key under which the running service records a failing part.
 std::string failureKey(const std::string& part) { return "failing." + part; }
 
-LeaseToCorrect toCorrect(const store::LeaseView& lease) {
-  LeaseToCorrect out{lease.dwelling_id, lease.state, "", ""};
-  if (!lease.platform_reason.empty()) {
-    out.code = "platform_rejected";
-    out.message =
-        "Logement " + lease.dwelling_id + " : refusé par la plateforme : " + lease.platform_reason;
-    return out;
-  }
-  for (const auto& issue : lease::issuesFromJson(lease.issues_json)) {
-    if (issue.severity == lease::Severity::kError) {
-      out.code = issue.code;
-      out.message = issue.message;
-      return out;
-    }
-  }
-  out.message = "Logement " + lease.dwelling_id;
-  return out;
-}
-
 Status readLeasesToCorrect(store::Store& store, StatusFacts& facts) {
   for (const char* state : {"rejected", "invalid"}) {
     auto leases = store.leasesInState(state);
@@ -179,6 +160,17 @@ void readFolders(const config::Config& config, StatusFacts& facts) {
   std::sort(facts.quarantined.begin(), facts.quarantined.end());
 }
 
+void readEmail(const config::Config& config, store::Store& store, StatusFacts& facts) {
+  facts.email_enabled = config.email.enabled();
+  facts.last_email_at = store.getMeta("email.last_success_at").value_or("");
+  auto waiting =
+      store.database().prepare("SELECT COUNT(*) FROM notification WHERE sent_at IS NULL");
+  if (waiting.step()) {
+    facts.emails_waiting = static_cast<int>(waiting.integer(0));
+  }
+  readRecordedFailure(store, "email", facts);
+}
+
 // Reads what the store's own functions return; direct queries follow in readTables.
 Status readOverview(store::Store& store, StatusFacts& facts) {
   auto overview = store.overview();
@@ -214,6 +206,7 @@ Status readTables(const config::Config& config, store::Store& store, StatusFacts
     readLastImport(store.database(), facts);
     readUploads(store.database(), facts);
     readUploadFailure(store.database(), facts);
+    readEmail(config, store, facts);
   } catch (const store::SqliteError& e) {
     return Status::Error(std::string("cannot read the status: ") + e.what());
   }
@@ -221,6 +214,25 @@ Status readTables(const config::Config& config, store::Store& store, StatusFacts
 }
 
 }  // namespace
+
+LeaseToCorrect toCorrect(const store::LeaseView& lease) {
+  LeaseToCorrect out{lease.dwelling_id, lease.state, "", ""};
+  if (!lease.platform_reason.empty()) {
+    out.code = "platform_rejected";
+    out.message =
+        "Logement " + lease.dwelling_id + " : refusé par la plateforme : " + lease.platform_reason;
+    return out;
+  }
+  for (const auto& issue : lease::issuesFromJson(lease.issues_json)) {
+    if (issue.severity == lease::Severity::kError) {
+      out.code = issue.code;
+      out.message = issue.message;
+      return out;
+    }
+  }
+  out.message = "Logement " + lease.dwelling_id;
+  return out;
+}
 
 Result<StatusFacts> readStatusFacts(const config::Config& config, store::Store& store) {
   StatusFacts facts;

@@ -35,7 +35,7 @@ struct LeaseToCorrect {
 
 // A part of the service that does not work at the moment.
 struct Failure {
-  std::string part;  // "upload", "receipts" or "disk"
+  std::string part;  // "upload", "receipts", "email" or "disk"
   std::string error;
   std::string since;  // UTC, ISO 8601; empty when unknown
 };
@@ -69,9 +69,15 @@ struct StatusFacts {
   int successes_in_window = 0;
   std::string last_upload_success_at;
   std::string last_receipt_at;
+  bool email_enabled = false;
+  std::string last_email_at;  // UTC, ISO 8601: the server last accepted a mail
+  int emails_waiting = 0;     // in the outbox, not sent yet
   std::string server_certificate_expires_at;     // UTC, ISO 8601; empty until a connection
   std::optional<std::uint64_t> disk_free_bytes;  // of the state folder
 };
+
+// Returns the reason a lease must be corrected: the platform's, else the validator's first error.
+LeaseToCorrect toCorrect(const store::LeaseView& lease);
 
 // Maximum number of leases to correct that the facts carry.
 constexpr std::size_t kMaxLeasesToCorrect = 50;

@@ -104,6 +104,10 @@ nlohmann::json statusJson(const StatusFacts& facts) {
           {"quarantined", facts.quarantined},
           {"certificates", certificates},
           {"postal_table_edition", textOrNull(facts.postal_table_edition)},
+          {"email",
+           {{"enabled", facts.email_enabled},
+            {"last_sent_at", textOrNull(facts.last_email_at)},
+            {"waiting", facts.emails_waiting}}},
           {"failing", failingJson(facts)}};
 }
 

@@ -8,6 +8,7 @@
 #include "common/state_lock.h"
 #include "lease/record_json.h"
 #include "status/next_upload.h"
+#include "status/status_facts.h"
 #include "store/store.h"
 
 namespace alur::status {
@@ -124,6 +125,23 @@ Result<std::string> renderStatus(const config::Config& config) {
       out << ": " << overview->last_upload_message;
     }
     out << "\n";
+  }
+
+  auto facts = readStatusFacts(config, **store);
+  if (facts) {
+    out << "E-mail: ";
+    if (!facts->email_enabled) {
+      out << "off (no email.server in the configuration)\n";
+    } else {
+      out << "to " << config.email.server << ":" << config.email.port << ", last sent "
+          << (facts->last_email_at.empty() ? "never" : facts->last_email_at) << ", "
+          << facts->emails_waiting << " waiting\n";
+    }
+    out << "\nFailing: " << (facts->failing.empty() ? "nothing\n" : "\n");
+    for (const auto& failure : facts->failing) {
+      out << "  " << failure.part << " since " << (failure.since.empty() ? "?" : failure.since)
+          << ": " << failure.error << "\n";
+    }
   }
 
   out << "\nBatches (newest first):\n";

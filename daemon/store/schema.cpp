@@ -100,11 +100,32 @@ CREATE TABLE meta (
 );
 )sql";
 
+// Version 3: the e-mail outbox. A notification is written in the transaction that decides it
+// and sent afterwards; sent_at records the server's acceptance, so a restart sends nothing twice.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE notification (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attachment_path TEXT,
+  message_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  sent_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_attempt_at TEXT,
+  last_error TEXT
+);
+CREATE INDEX notification_unsent ON notification(sent_at, id);
+)sql";
+
 }  // namespace
 
 const std::vector<const char*>& migrations() {
   // migrations()[i] moves a database from user_version i to i + 1.
-  static const std::vector<const char*> steps = {kVersion1, kVersion2};
+  static const std::vector<const char*> steps = {kVersion1, kVersion2, kVersion3};
   return steps;
 }
 

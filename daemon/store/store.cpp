@@ -6,28 +6,13 @@
 #include "common/hash.h"
 #include "lease/record_json.h"
 #include "store/filesystem_check.h"
+#include "store/guarded.h"
 #include "store/schema.h"
 
 namespace alur::store {
 namespace {
 
 std::string nowUtc() { return formatUtc(std::chrono::system_clock::now()); }
-
-// Runs `body` and turns a SqliteError into a Status that names what was being done.
-template <typename Body>
-auto guarded(const std::string& what, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const SqliteError& e) {
-    std::string hint;
-    if ((e.code() & 0xFF) == SQLITE_FULL) {
-      hint = " (the disk is full: free space on the state folder's file system)";
-    } else if ((e.code() & 0xFF) == SQLITE_BUSY) {
-      hint = " (another process holds the database: stop it or wait)";
-    }
-    return Status::Error(what + ": " + e.what() + hint);
-  }
-}
 
 const char* stateOf(lease::Classification classification) {
   switch (classification) {

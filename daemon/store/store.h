@@ -51,7 +51,7 @@
 namespace alur::store {
 
 // Version of the schema this build writes. PRAGMA user_version stores the database's version.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 enum class LeaseChange { kNew, kChanged, kUnchanged };
 

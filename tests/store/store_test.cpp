@@ -247,7 +247,7 @@ TEST_F(StoreTest, SurvivesReopen) {
 
 TEST_F(StoreTest, MigratesVersionOneDatabase) {
   importOne(lease("A", 50000));
-  store_->database().exec("DROP TABLE meta; PRAGMA user_version = 1");
+  store_->database().exec("DROP TABLE notification; DROP TABLE meta; PRAGMA user_version = 1");
   open();
   auto version = store_->database().prepare("PRAGMA user_version");
   ASSERT_TRUE(version.step());

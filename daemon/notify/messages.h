@@ -1,0 +1,55 @@
+// The French text of each e-mail the service sends to the agency and to its sysadmin.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "status/status_facts.h"
+#include "store/outbox.h"
+
+namespace alur::notify {
+
+struct MailText {
+  std::string subject;
+  std::string body;
+};
+
+// Who sends, for the signature and the subjects.
+struct Sender {
+  std::string company;  // contributor.company_name
+  std::string siret;
+  std::string host;  // the machine the service runs on
+  std::string version;
+  std::string status_url;  // the status page, when the endpoint is on; else empty
+};
+
+MailText certificateMail(const Sender& sender, const store::BatchEvent& batch, int integrated,
+                         int rejected, const std::string& attachment_name);
+
+// `invalid` lists leases the export gives without the data the law asks for, never sent.
+MailText correctionsMail(const Sender& sender, const store::BatchEvent& batch,
+                         const std::vector<store::RejectedLine>& rejected,
+                         const std::vector<status::LeaseToCorrect>& invalid, int invalid_total);
+
+MailText batchRejectedMail(const Sender& sender, const store::BatchEvent& batch);
+
+MailText uploadFailingMail(const Sender& sender, const store::UploadTrouble& trouble);
+
+MailText uploadRecoveredMail(const Sender& sender, const std::string& failing_since,
+                             std::chrono::system_clock::time_point now);
+
+// `day` is the local date the summary is for, e.g. "15/01/2027".
+MailText summaryMail(const Sender& sender, const status::StatusFacts& facts, bool weekly,
+                     const std::string& day);
+
+MailText testMail(const Sender& sender, const std::vector<std::string>& to,
+                  const std::vector<std::string>& alerts_to);
+
+// "04/12/2026 à 17:40", in local time, from an ISO 8601 UTC time.
+std::string frenchTime(const std::string& iso_utc);
+
+// "12 bis rue de la Paix, 69003 LYON 3E ARRONDISSEMENT" from a stored lease record.
+std::string addressOf(const std::string& record_json);
+
+}  // namespace alur::notify
