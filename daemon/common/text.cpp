@@ -239,4 +239,19 @@ bool isDigits(std::string_view text) {
   return true;
 }
 
+bool isPlainEmailAddress(const std::string& address) {
+  std::size_t at = address.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == address.size() ||
+      address.find('@', at + 1) != std::string::npos) {
+    return false;
+  }
+  for (unsigned char c : address) {
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == '"' || c == ';' ||
+        c == '(' || c == ')' || c == '\\') {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace alur

@@ -29,4 +29,8 @@ std::string utf8Truncate(std::string_view text, std::size_t max_code_points);
 
 bool isDigits(std::string_view text);
 
+// True for an e-mail address that can go into a header as is: one '@', no space, no control
+// character, no angle bracket, comma or quote.
+bool isPlainEmailAddress(const std::string& address);
+
 }  // namespace alur

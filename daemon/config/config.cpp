@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -19,6 +20,7 @@
 #include "common/ini.h"
 #include "common/text.h"
 #include "config/config_source.h"
+#include "ingest/encoding.h"
 #include "lease/identifiers.h"
 
 namespace alur::config {
@@ -43,7 +45,7 @@ struct RawValues {
   int delay_seconds = 0, retry_initial = 0, retry_max = 0;
   int poll_seconds = 0;
   std::string ack_pattern, report_pattern, certificate_pattern, report_separator;
-  std::string status_integrated, status_rejected;
+  std::string status_integrated, status_rejected, report_encoding, report_columns;
   std::string postal_table;
   std::string status_listen_address, status_allow_remote;
   int status_port = 0, health_window_minutes = 0, min_free_megabytes = 0;
@@ -101,6 +103,8 @@ po::options_description describe(RawValues& v) {
       ("receipts.report_separator", po::value(&v.report_separator)->default_value(";"))
       ("receipts.status_integrated", po::value(&v.status_integrated)->default_value("INTEGRE"))
       ("receipts.status_rejected", po::value(&v.status_rejected)->default_value("REJETE"))
+      ("receipts.report_encoding", po::value(&v.report_encoding)->default_value("auto"))
+      ("receipts.report_columns", po::value(&v.report_columns)->default_value("1,2,3"))
       ("reference.postal_table",
        po::value(&v.postal_table)->default_value("/usr/share/alur-relay/laposte_hexasmal.csv"))
       ("status.listen_address", po::value(&v.status_listen_address)->default_value("127.0.0.1"))
@@ -470,6 +474,25 @@ Status checkReceipts(const RawValues& v, const ConfigSource& source, Config& c) 
   c.receipts.report_separator = v.report_separator[0];
   c.receipts.report_status_integrated = v.status_integrated;
   c.receipts.report_status_rejected = v.status_rejected;
+  if (!ingest::parseEncoding(v.report_encoding)) {
+    return source.valueError("receipts.report_encoding", v.report_encoding,
+                             "is invalid; use auto, utf-8, windows-1252 or iso-8859-15");
+  }
+  c.receipts.report_encoding = v.report_encoding;
+  int id = 0;
+  int status = 0;
+  int reason = 0;
+  char end = 0;
+  if (std::sscanf(v.report_columns.c_str(), "%d,%d,%d%c", &id, &status, &reason, &end) != 3 ||
+      id < 1 || status < 1 || reason < 1 || id > 100 || status > 100 || reason > 100 ||
+      id == status || id == reason || status == reason) {
+    return source.valueError("receipts.report_columns", v.report_columns,
+                             "is invalid; give the columns (from 1) of the dwelling id, the status "
+                             "and the reason in the integration report, e.g. 1,2,3");
+  }
+  c.receipts.report_id_column = id - 1;
+  c.receipts.report_status_column = status - 1;
+  c.receipts.report_reason_column = reason - 1;
   return Status::Ok();
 }
 
@@ -632,7 +655,7 @@ Result<std::vector<std::string>> readAddresses(const ConfigSource& source, const
     if (address.empty()) {
       continue;
     }
-    if (!notify::isPlainAddress(address)) {
+    if (!isPlainEmailAddress(address)) {
       return source.valueError(key, address.substr(0, 80),
                                "is not an e-mail address; write name@domain, several separated "
                                "by commas");
@@ -671,7 +694,7 @@ Status checkEmail(const RawValues& v, const ConfigSource& source, Config& c) {
                              "use the system's certificates");
   }
   std::string from = trim(v.email_from);
-  if (!notify::isPlainAddress(from)) {
+  if (!isPlainEmailAddress(from)) {
     return source.valueError("email.from", from.substr(0, 80),
                              "is not an e-mail address; write the sender, e.g. "
                              "alur-relay@agence.fr");

@@ -31,6 +31,11 @@ struct ReceiptSettings {
   char report_separator = ';';
   std::string report_status_integrated = "INTEGRE";
   std::string report_status_rejected = "REJETE";
+  std::string report_encoding = "auto";  // auto, utf-8, windows-1252 or iso-8859-15
+  // 0-based columns of the dwelling id, the status and the reason in the report.
+  int report_id_column = 0;
+  int report_status_column = 1;
+  int report_reason_column = 2;
 };
 
 // The local status endpoint (HTTP) and the thresholds of its /health route.

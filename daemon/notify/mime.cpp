@@ -174,21 +174,6 @@ std::string rfc5322Date(std::chrono::system_clock::time_point time) {
                      local.tm_min, local.tm_sec, sign, offset_minutes / 60, offset_minutes % 60);
 }
 
-bool isPlainAddress(const std::string& address) {
-  std::size_t at = address.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == address.size() ||
-      address.find('@', at + 1) != std::string::npos) {
-    return false;
-  }
-  for (unsigned char c : address) {
-    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == '"' || c == ';' ||
-        c == '(' || c == ')' || c == '\\') {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string renderMime(const MailMessage& message) {
   std::string out;
   out += "Date: " + rfc5322Date(message.date) + "\r\n";

@@ -33,8 +33,4 @@ std::string quotedPrintable(const std::string& utf8);   // CRLF line endings, 76
 std::string base64Lines(const std::string& bytes);      // 76 columns, CRLF after each line
 std::string rfc5322Date(std::chrono::system_clock::time_point time);  // in local time
 
-// True for an address that can go into a header as is: one '@', no space, no control
-// character, no angle bracket, comma or quote.
-bool isPlainAddress(const std::string& address);
-
 }  // namespace alur::notify

@@ -1,8 +1,10 @@
 #include "receipts/receipts.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/text.h"
+#include "ingest/encoding.h"
 
 namespace alur::receipts {
 
@@ -39,29 +41,38 @@ Result<Acknowledgement> parseAcknowledgement(const std::string& bytes) {
   return ack;
 }
 
-Result<std::vector<store::ReportLine>> parseReport(const std::string& bytes,
+Result<std::vector<store::ReportLine>> parseReport(const std::string& raw,
                                                    const config::ReceiptSettings& settings) {
+  auto encoding = ingest::parseEncoding(settings.report_encoding);
+  if (!encoding) {
+    return encoding.status();
+  }
+  auto bytes = ingest::decodeToUtf8(raw, *encoding);
+  if (!bytes) {
+    return Status::Error("integration report: " + bytes.message() +
+                         "; set receipts.report_encoding to the report's encoding");
+  }
   std::vector<store::ReportLine> lines;
-  std::istringstream in(bytes);
+  std::istringstream in(*bytes);
   std::string line;
   int line_no = 0;
+  const int needed = std::max(settings.report_id_column, settings.report_status_column) + 1;
   while (std::getline(in, line)) {
     ++line_no;
-    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) {
-      line.erase(0, 3);
-    }
     if (trim(line).empty() || line_no == 1) {
       continue;  // the first line contains the column names
     }
     auto fields = split(line, settings.report_separator);
-    if (fields.size() < 2) {
-      return Status::Error("integration report line " + std::to_string(line_no) + ": expected id" +
-                           settings.report_separator + "status" + settings.report_separator +
-                           "reason, found: " + trim(line));
+    if (static_cast<int>(fields.size()) < needed) {
+      return Status::Error("integration report line " + std::to_string(line_no) + ": " +
+                           std::to_string(fields.size()) + " column(s) separated by '" +
+                           settings.report_separator + "', the dwelling id and status need " +
+                           std::to_string(needed) +
+                           " (receipts.report_columns); found: " + trim(line).substr(0, 200));
     }
     store::ReportLine out;
-    out.dwelling_id = trim(fields[0]);
-    std::string status = trim(fields[1]);
+    out.dwelling_id = trim(fields[settings.report_id_column]);
+    std::string status = trim(fields[settings.report_status_column]);
     if (status == settings.report_status_integrated) {
       out.status = "integrated";
     } else if (status == settings.report_status_rejected) {
@@ -69,10 +80,25 @@ Result<std::vector<store::ReportLine>> parseReport(const std::string& bytes,
     } else {
       out.status = status;
     }
-    out.reason = fields.size() > 2 ? trim(fields[2]) : "";
+    int reason = settings.report_reason_column;
+    out.reason = static_cast<int>(fields.size()) > reason ? trim(fields[reason]) : "";
     lines.push_back(std::move(out));
   }
   return lines;
+}
+
+std::optional<std::string> stemOf(const std::string& pattern, const std::string& name) {
+  auto pos = pattern.find("{stem}");
+  if (pos == std::string::npos) {
+    return std::nullopt;
+  }
+  std::string prefix = pattern.substr(0, pos);
+  std::string suffix = pattern.substr(pos + 6);
+  if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return std::nullopt;
+  }
+  return name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
 }
 
 std::string receiptName(const std::string& pattern, const std::string& file_name) {

@@ -345,6 +345,7 @@ Status Pipeline::pollReceipts() {
     return Status::Error(listed.message);
   }
   recordCertificateExpiry(*transport);
+  noteUnknownReturns(names);
   std::unordered_set<std::string> present(names.begin(), names.end());
   const auto& r = config_.receipts;
   for (const auto& batch : *batches) {
@@ -371,24 +372,78 @@ Status Pipeline::pollReceipts() {
   return Status::Ok();
 }
 
+// Downloads a returned file into the batch's archive folder under a temporary name, then gives
+// it its own name. Archived bytes are never overwritten: a file already there with the same
+// bytes is reused (a download replayed after a crash), one with other bytes is kept and the new
+// one is stored as NAME.2, NAME.3...
+Result<std::pair<std::filesystem::path, std::string>> Pipeline::archiveReceipt(
+    transport::Transport& transport, const store::BatchRow& batch, const std::string& remote_name) {
+  std::string stem = receipts::receiptName("{stem}", batch.file_name);
+  std::filesystem::path folder = config_.archiveDir() / stem;
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  std::filesystem::path part = folder / (remote_name + ".part");
+  transport::TransferResult got = transport.download(config_.return_dir, remote_name, part);
+  if (!got.ok()) {
+    std::filesystem::remove(part, ec);
+    return Status::Error(got.message);
+  }
+  std::string bytes;
+  if (Status read = readFile(part, bytes); !read) {
+    return read;
+  }
+  std::filesystem::path local = folder / remote_name;
+  for (int copy = 2; std::filesystem::exists(local, ec); ++copy) {
+    std::string existing;
+    if (readFile(local, existing).ok() && existing == bytes) {
+      std::filesystem::remove(part, ec);
+      return std::pair{local, bytes};
+    }
+    local = folder / (remote_name + "." + std::to_string(copy));
+  }
+  if (Status renamed = renameDurably(part, local); !renamed) {
+    return renamed;
+  }
+  return std::pair{local, bytes};
+}
+
+// Logs, once per name and process, a returned file that belongs to no batch of this database.
+void Pipeline::noteUnknownReturns(const std::vector<std::string>& names) {
+  const auto& r = config_.receipts;
+  for (const auto& name : names) {
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0) {
+      continue;
+    }
+    std::optional<std::string> stem;
+    for (const auto* pattern : {&r.ack_pattern, &r.report_pattern, &r.certificate_pattern}) {
+      if (!stem) {
+        stem = receipts::stemOf(*pattern, name);
+      }
+    }
+    if (!stem || unknown_returns_.count(name) > 0) {
+      continue;
+    }
+    auto batch = store_.batchByName(*stem + ".CSV");
+    if (batch && !*batch) {
+      unknown_returns_.insert(name);
+      logger("receipts")
+          ->warn("returned file {} is for no batch of this database; left on the server", name);
+    }
+  }
+}
+
 Status Pipeline::collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
                                 const std::string& kind, const std::string& remote_name) {
   auto log = logger("receipts");
   if (!receipts::isSafeFileName(remote_name)) {
     return Status::Error("unsafe returned file name \"" + remote_name + "\" ignored");
   }
-  std::string stem = receipts::receiptName("{stem}", batch.file_name);
-  std::filesystem::path local = config_.archiveDir() / stem / remote_name;
-  std::error_code ec;
-  std::filesystem::create_directories(local.parent_path(), ec);
-  transport::TransferResult got = transport.download(config_.return_dir, remote_name, local);
-  if (!got.ok()) {
-    return Status::Error(got.message);
+  auto archived = archiveReceipt(transport, batch, remote_name);
+  if (!archived) {
+    return archived.status();
   }
-  std::string bytes;
-  if (Status read = readFile(local, bytes); !read) {
-    return read;
-  }
+  const std::filesystem::path& local = archived->first;
+  const std::string& bytes = archived->second;
   std::string now = formatUtc(clock_.now());
   Status applied;
   if (kind == std::string("acknowledgement")) {

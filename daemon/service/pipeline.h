@@ -62,6 +62,10 @@ class Pipeline {
                       std::optional<std::unordered_set<std::string>>& returned);
   Status recordUploaded(const store::BatchRow& batch, const std::filesystem::path& local);
   void recordCertificateExpiry(const transport::Transport& transport);
+  Result<std::pair<std::filesystem::path, std::string>> archiveReceipt(
+      transport::Transport& transport, const store::BatchRow& batch,
+      const std::string& remote_name);
+  void noteUnknownReturns(const std::vector<std::string>& names);
   Status collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
                         const std::string& kind, const std::string& remote_name);
   std::chrono::seconds retryDelay(int attempts);
@@ -74,7 +78,8 @@ class Pipeline {
   TransportFactory transports_;
   const Clock& clock_;
   std::mt19937_64 random_;
-  std::string recorded_certificate_expiry_;  // last value written to the meta table
+  std::unordered_set<std::string> unknown_returns_;  // logged once each
+  std::string recorded_certificate_expiry_;          // last value written to the meta table
 };
 
 }  // namespace alur::service

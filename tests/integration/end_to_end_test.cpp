@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,8 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "support/process.h"
 #include "support/simulator.h"
+#include "support/smtp_server.h"
 
 namespace alur::testing {
 namespace {
@@ -155,7 +158,8 @@ class EndToEndTest : public ::testing::Test {
         << "retry_max_seconds = 5\n"
         << "[receipts]\npoll_seconds = 1\n"
         << "[status]\nport = " << status_port << "\nmin_free_megabytes = 1\n"
-        << "[reference]\npostal_table = " << ALUR_SOURCE_DIR << "/data/laposte_hexasmal.csv\n";
+        << "[reference]\npostal_table = " << ALUR_SOURCE_DIR << "/data/laposte_hexasmal.csv\n"
+        << extra_config_;
   }
 
   void startService() {
@@ -185,7 +189,48 @@ class EndToEndTest : public ::testing::Test {
   fs::path work_;
   Simulator simulator_;
   ChildProcess service_;
+  std::string extra_config_;  // sections appended to the configuration
 };
+
+TEST_F(EndToEndTest, MailsTheCertificateAndTheLeasesToCorrectOnce) {
+  SmtpServer smtp;
+  ASSERT_EQ(smtp.start(work_ / "smtp", {.starttls = true, .user = "relay", .password = "pw"}), "");
+  extra_config_ =
+      "[email]\nserver = 127.0.0.1\nport = " + std::to_string(smtp.port()) +
+      "\nsecurity = starttls\nuser = relay\npassword = pw\nca_file = " + smtp.certificate() +
+      "\nfrom = alur-relay@agence-du-port.fr\nto = gestion@agence-du-port.fr\n";
+  writeConfig();
+  startService();
+  dropExport("export-A-day1.csv");
+  ASSERT_TRUE(waitForCertifiedBatches(1)) << readFileBytes(work_ / "alur-relay.log");
+  ASSERT_TRUE(waitFor([&] { return smtp.messages().size() >= 2; }, std::chrono::seconds(30)))
+      << readFileBytes(work_ / "alur-relay.log");
+
+  std::string certificate = queryText(work_ / "state" / "alur-relay.db",
+                                      "SELECT certificate_path FROM batch WHERE id = 1");
+  ASSERT_FALSE(certificate.empty());
+  auto messages = smtp.messages();
+  ASSERT_EQ(messages.size(), 2u);
+  nlohmann::json certificate_mail = readMail(messages[0]);
+  EXPECT_EQ(certificate_mail["headers"]["Subject"],
+            "Certificat de transmission CLAMEUR – fichier 2026_73282932000074_001.CSV");
+  ASSERT_EQ(certificate_mail["attachments"].size(), 1u);
+  EXPECT_EQ(certificate_mail["attachments"][0]["sha256"], sha256Hex(readFileBytes(certificate)));
+  nlohmann::json corrections = readMail(messages[1]);
+  std::string text = corrections["text"];
+  EXPECT_NE(text.find("ne sont pas envoyés"), std::string::npos) << text;
+  std::string all_mail = readFileBytes(messages[0]) + readFileBytes(messages[1]) + text;
+  for (const auto& name :
+       personNamesCp1252(fs::path(ALUR_SOURCE_DIR) / "tests/data/export-A-day1.csv")) {
+    EXPECT_EQ(all_mail.find(toUtf8FromCp1252(name)), std::string::npos) << "in a mail: " << name;
+  }
+
+  // A restart sends nothing again.
+  service_.stop(SIGTERM, std::chrono::seconds(20));
+  startService();
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_EQ(smtp.messages().size(), 2u);
+}
 
 TEST_F(EndToEndTest, SendsNewAndChangedLeasesOnce) {
   startService();

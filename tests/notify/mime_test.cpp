@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/text.h"
+
 namespace alur::notify {
 namespace {
 
@@ -73,12 +75,12 @@ TEST(MimeTest, DateIsInRfc5322FormWithTheLocalOffset) {
 }
 
 TEST(MimeTest, RefusesAddressesThatWouldBreakHeaders) {
-  EXPECT_TRUE(isPlainAddress("gestion@agence-dupont.fr"));
-  EXPECT_FALSE(isPlainAddress("gestion@agence.fr\r\nBcc: x@y.fr"));
-  EXPECT_FALSE(isPlainAddress("Agence <gestion@agence.fr>"));
-  EXPECT_FALSE(isPlainAddress("a@b@c"));
-  EXPECT_FALSE(isPlainAddress("@agence.fr"));
-  EXPECT_FALSE(isPlainAddress("a@b.fr, c@d.fr"));
+  EXPECT_TRUE(isPlainEmailAddress("gestion@agence-dupont.fr"));
+  EXPECT_FALSE(isPlainEmailAddress("gestion@agence.fr\r\nBcc: x@y.fr"));
+  EXPECT_FALSE(isPlainEmailAddress("Agence <gestion@agence.fr>"));
+  EXPECT_FALSE(isPlainEmailAddress("a@b@c"));
+  EXPECT_FALSE(isPlainEmailAddress("@agence.fr"));
+  EXPECT_FALSE(isPlainEmailAddress("a@b.fr, c@d.fr"));
 }
 
 TEST(MimeTest, MessageWithAttachmentHasEveryHeaderAndPart) {
