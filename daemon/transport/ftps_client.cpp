@@ -18,15 +18,21 @@
 namespace alur::transport {
 namespace {
 
-// True when both files can be read and hold the same bytes.
-bool sameBytes(const std::filesystem::path& a, const std::filesystem::path& b) {
-  std::ifstream left(a, std::ios::binary);
-  std::ifstream right(b, std::ios::binary);
+// True when both files can be read and `whole` starts with every byte of `prefix`.
+bool startsWithBytes(const std::filesystem::path& whole, const std::filesystem::path& prefix) {
+  std::ifstream left(whole, std::ios::binary);
+  std::ifstream right(prefix, std::ios::binary);
   if (!left || !right) {
     return false;
   }
-  return std::equal(std::istreambuf_iterator<char>(left), std::istreambuf_iterator<char>(),
-                    std::istreambuf_iterator<char>(right), std::istreambuf_iterator<char>());
+  std::istreambuf_iterator<char> left_it(left);
+  const std::istreambuf_iterator<char> end;
+  for (std::istreambuf_iterator<char> right_it(right); right_it != end; ++right_it, ++left_it) {
+    if (left_it == end || *left_it != *right_it) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::shared_ptr<spdlog::logger> logger() { return alur::logger("transport"); }
@@ -353,7 +359,28 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
     return existing.result;
   }
   if (existing.size.has_value()) {
-    return compareWithExisting(local_file, local_size, remote_dir, final_name, *existing.size);
+    Comparison compared =
+        compareRemote(local_file, local_size, remote_dir, final_name, *existing.size);
+    if (!compared.result.ok()) {
+      return compared.result;
+    }
+    const std::string final_path = joinRemotePath(remote_dir, final_name);
+    if (compared.match == RemoteMatch::kSame) {
+      logger()->info("{} is already on {} with the same bytes ({}), upload skipped", final_path,
+                     endpoint(), local_size);
+      return {};
+    }
+    // Without a rename, an interrupted upload leaves the first bytes under the final name.
+    if (compared.match == RemoteMatch::kOther || settings_.rename_after_upload) {
+      return otherContent(local_file, local_size, final_path, *existing.size);
+    }
+    logger()->warn(
+        "{} on {} has only the first {} of {} bytes, left by an interrupted upload: "
+        "sending the whole file again",
+        final_path, endpoint(), *existing.size, local_size);
+  }
+  if (!settings_.rename_after_upload) {
+    return uploadInPlace(local_file, local_size, remote_dir, final_name);
   }
   TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
   if (!stored.ok()) {
@@ -362,7 +389,7 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   if (temp_name != final_name) {
     TransferResult renamed = rename(remote_dir, temp_name, final_name);
     if (!renamed.ok()) {
-      return renamed;
+      return explainRenameFailure(remote_dir, temp_name, final_name, std::move(renamed));
     }
     TransferResult checked =
         checkRemoteSize(local_file, local_size, remote_dir, final_name, "the rename");
@@ -375,31 +402,36 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   return {};
 }
 
-// Skips an upload whose final file is already there with the same bytes, and never overwrites
-// one with other bytes, because the platform may already have processed it. Equal sizes are
+// Compares `remote_dir/name`, which has `remote_size` bytes, with the local file. Equal sizes are
 // not enough: a restored database can number a new batch like an old one of the same size.
-TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& local_file,
-                                               std::int64_t local_size,
-                                               const std::string& remote_dir,
-                                               const std::string& final_name,
-                                               std::int64_t remote_size) {
-  const std::string final_path = joinRemotePath(remote_dir, final_name);
-  if (remote_size == local_size) {
-    std::filesystem::path copy = local_file;
-    copy += ".remote";
-    TransferResult fetched = download(remote_dir, final_name, copy);
-    if (!fetched.ok()) {
-      return fetched;
-    }
-    bool same = sameBytes(local_file, copy);
-    std::error_code ignored;
-    std::filesystem::remove(copy, ignored);
-    if (same) {
-      logger()->info("{} is already on {} with the same bytes ({}), upload skipped", final_path,
-                     endpoint(), local_size);
-      return {};
-    }
+FtpsClient::Comparison FtpsClient::compareRemote(const std::filesystem::path& local_file,
+                                                 std::int64_t local_size,
+                                                 const std::string& remote_dir,
+                                                 const std::string& name,
+                                                 std::int64_t remote_size) {
+  Comparison comparison;
+  if (remote_size > local_size) {
+    return comparison;
   }
+  std::filesystem::path copy = local_file;
+  copy += ".remote";
+  comparison.result = download(remote_dir, name, copy);
+  if (!comparison.result.ok()) {
+    return comparison;
+  }
+  const bool same_prefix = startsWithBytes(local_file, copy);
+  std::error_code ignored;
+  std::filesystem::remove(copy, ignored);
+  if (same_prefix) {
+    comparison.match = remote_size == local_size ? RemoteMatch::kSame : RemoteMatch::kPrefix;
+  }
+  return comparison;
+}
+
+// Never overwrites a final file with other bytes, because the platform may have processed it.
+TransferResult FtpsClient::otherContent(const std::filesystem::path& local_file,
+                                        std::int64_t local_size, const std::string& final_path,
+                                        std::int64_t remote_size) const {
   return makeResult(
       Outcome::kPermanent,
       fmt::format("upload of {} failed: {} already exists on {} with other content ({} bytes, "
@@ -408,6 +440,63 @@ TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& loca
                   "again from 001), then have the remote file removed or set "
                   "contributor.ident_pro apart",
                   local_file.string(), final_path, endpoint(), remote_size, local_size));
+}
+
+// Uploads straight to the final name, for servers that cannot rename, then reads the file back:
+// a connection cut during the transfer can leave a file of the right size only by chance, but
+// the platform may already be reading it.
+TransferResult FtpsClient::uploadInPlace(const std::filesystem::path& local_file,
+                                         std::int64_t local_size, const std::string& remote_dir,
+                                         const std::string& final_name) {
+  TransferResult stored = store(local_file, local_size, remote_dir, final_name);
+  if (!stored.ok()) {
+    return stored;
+  }
+  const std::string final_path = joinRemotePath(remote_dir, final_name);
+  Comparison compared = compareRemote(local_file, local_size, remote_dir, final_name, local_size);
+  if (!compared.result.ok()) {
+    return compared.result;
+  }
+  if (compared.match != RemoteMatch::kSame) {
+    return makeResult(Outcome::kPermanent,
+                      fmt::format("upload of {} failed: {} on {} has the right size but other "
+                                  "bytes after the transfer: check that the server stores files "
+                                  "unchanged (binary mode)",
+                                  local_file.string(), final_path, endpoint()));
+  }
+  logger()->info("uploaded {} to {} on {} ({} bytes, read back and compared, no rename)",
+                 local_file.string(), final_path, endpoint(), local_size);
+  return {};
+}
+
+// Says why a rename was refused, because the fix differs: a file already under the final name
+// needs an operator, and a server that cannot rename at all needs platform.rename = no.
+TransferResult FtpsClient::explainRenameFailure(const std::string& remote_dir,
+                                                const std::string& from, const std::string& to,
+                                                TransferResult refused) {
+  if (refused.outcome != Outcome::kPermanent) {
+    return refused;
+  }
+  std::vector<std::string> names;
+  if (!list(remote_dir, &names).ok()) {
+    return refused;
+  }
+  const std::string final_path = joinRemotePath(remote_dir, to);
+  if (std::find(names.begin(), names.end(), to) != names.end()) {
+    refused.message += fmt::format(
+        ". {} already exists on {} and the server does not replace it, so the batch "
+        "stays under {}: check the batch numbering (a restored database numbers "
+        "batches again from 001), then have the remote {} removed or set "
+        "contributor.ident_pro apart",
+        final_path, endpoint(), from, to);
+  } else {
+    refused.message += fmt::format(
+        ". The server refused to rename {} to {} although no file has that name: if it cannot "
+        "rename files at all, set platform.rename = no (the platform then sees the file under "
+        "its final name while it arrives)",
+        from, to);
+  }
+  return refused;
 }
 
 // Sends the file under `name`, then checks that the server stored every byte, because a
@@ -751,7 +840,9 @@ TransferResult FtpsClient::failure(std::string_view action, const Reply& reply) 
     message += ": " + advice;
   }
   logger()->debug("{}", message);
-  return makeResult(outcome, std::move(message), reply.ftp_code);
+  TransferResult result = makeResult(outcome, std::move(message), reply.ftp_code);
+  result.error_code = static_cast<int>(reply.code);
+  return result;
 }
 
 TransferResult FtpsClient::setupFailure(CURLcode code) const {

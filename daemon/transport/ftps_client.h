@@ -57,12 +57,30 @@ class FtpsClient final : public Transport {
     std::optional<std::int64_t> size;
   };
 
+  // How a remote file compares with the local one.
+  enum class RemoteMatch {
+    kSame,    // the same bytes
+    kPrefix,  // the first bytes of the local file, as an interrupted upload leaves them
+    kOther,
+  };
+
+  struct Comparison {
+    TransferResult result;  // the failure of the download that the comparison needs
+    RemoteMatch match = RemoteMatch::kOther;
+  };
+
   CURLcode prepare(const std::string& url);
   Reply perform();
   RemoteSize remoteSize(const std::string& remote_dir, const std::string& name);
-  TransferResult compareWithExisting(const std::filesystem::path& local_file,
-                                     std::int64_t local_size, const std::string& remote_dir,
-                                     const std::string& final_name, std::int64_t remote_size);
+  Comparison compareRemote(const std::filesystem::path& local_file, std::int64_t local_size,
+                           const std::string& remote_dir, const std::string& name,
+                           std::int64_t remote_size);
+  TransferResult otherContent(const std::filesystem::path& local_file, std::int64_t local_size,
+                              const std::string& final_path, std::int64_t remote_size) const;
+  TransferResult uploadInPlace(const std::filesystem::path& local_file, std::int64_t local_size,
+                               const std::string& remote_dir, const std::string& final_name);
+  TransferResult explainRenameFailure(const std::string& remote_dir, const std::string& from,
+                                      const std::string& to, TransferResult refused);
   TransferResult store(const std::filesystem::path& local_file, std::int64_t local_size,
                        const std::string& remote_dir, const std::string& name);
   TransferResult checkRemoteSize(const std::filesystem::path& local_file, std::int64_t local_size,
