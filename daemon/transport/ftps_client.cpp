@@ -477,6 +477,10 @@ TransferResult FtpsClient::explainRenameFailure(const std::string& remote_dir,
   if (refused.outcome != Outcome::kPermanent) {
     return refused;
   }
+  // The temporary file would otherwise stay on the server as a second copy of the batch.
+  if (TransferResult removed = remove(remote_dir, from); !removed.ok()) {
+    logger()->warn("{}", removed.message);
+  }
   std::vector<std::string> names;
   if (!list(remote_dir, &names).ok()) {
     return refused;
@@ -484,11 +488,11 @@ TransferResult FtpsClient::explainRenameFailure(const std::string& remote_dir,
   const std::string final_path = joinRemotePath(remote_dir, to);
   if (std::find(names.begin(), names.end(), to) != names.end()) {
     refused.message += fmt::format(
-        ". {} already exists on {} and the server does not replace it, so the batch "
-        "stays under {}: check the batch numbering (a restored database numbers "
+        ". {} already exists on {} and the server does not replace it, so the batch is "
+        "not on the server: check the batch numbering (a restored database numbers "
         "batches again from 001), then have the remote {} removed or set "
         "contributor.ident_pro apart",
-        final_path, endpoint(), from, to);
+        final_path, endpoint(), to);
   } else {
     refused.message += fmt::format(
         ". The server refused to rename {} to {} although no file has that name: if it cannot "
@@ -562,6 +566,25 @@ TransferResult FtpsClient::rename(const std::string& remote_dir, const std::stri
   const Reply reply = perform();
   if (reply.code != CURLE_OK) {
     return failure(fmt::format("rename of {} to {}", joinRemotePath(remote_dir, from), to), reply);
+  }
+  return {};
+}
+
+// Deletes `remote_dir/name` with DELE sent after "CWD remote_dir".
+TransferResult FtpsClient::remove(const std::string& remote_dir, const std::string& name) {
+  CurlStringList commands;
+  if (!commands.append("DELE " + name)) {
+    return setupFailure(CURLE_OUT_OF_MEMORY);
+  }
+  if (CURLcode code = prepare(directoryUrl(remote_dir)); code != CURLE_OK) {
+    return setupFailure(code);
+  }
+  CURL* easy = easy_.get();
+  curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(easy, CURLOPT_POSTQUOTE, commands.get());
+  const Reply reply = perform();
+  if (reply.code != CURLE_OK) {
+    return failure(fmt::format("removal of {}", joinRemotePath(remote_dir, name)), reply);
   }
   return {};
 }

@@ -88,6 +88,7 @@ class FtpsClient final : public Transport {
                                  std::string_view step);
   TransferResult rename(const std::string& remote_dir, const std::string& from,
                         const std::string& to);
+  TransferResult remove(const std::string& remote_dir, const std::string& name);
   TransferResult retrieve(const std::string& remote_dir, const std::string& name,
                           const std::filesystem::path& local_file);
 
