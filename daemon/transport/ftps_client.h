@@ -18,11 +18,12 @@ namespace alur::transport {
 
 // Classifies the result of one libcurl request. `ftp_code` is the last FTP reply code
 // (CURLINFO_RESPONSE_CODE), 0 when none was received. Network failures and interrupted TLS
-// handshakes are transient whatever the last reply was. Certificate and CA file errors are
-// permanent. Otherwise a 4yz reply is transient and a 5yz reply permanent (RFC 959, 4.2.1), and
-// the remaining libcurl codes are classified by what they mean. `curl_error` is libcurl's error
-// text (CURLOPT_ERRORBUFFER). It is read only for CURLE_SSL_CONNECT_ERROR, which libcurl returns
-// both for an interrupted handshake and for a TLS version or cipher mismatch that no retry fixes.
+// handshakes are transient whatever the last reply was. Certificate and CA file errors, and a
+// 522 reply (data connection protection rejected), are permanent. Otherwise a 4yz reply is
+// transient and a 5yz reply permanent (RFC 959, 4.2.1), and the remaining libcurl codes are
+// classified by what they mean. `curl_error` is libcurl's error text (CURLOPT_ERRORBUFFER). It is
+// read only for CURLE_SSL_CONNECT_ERROR, which libcurl returns both for an interrupted handshake
+// and for a TLS version or cipher mismatch that no retry fixes.
 Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error = {});
 
 // One FTPS control connection, reused across operations while the server keeps it open. libcurl

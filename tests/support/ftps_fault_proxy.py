@@ -26,8 +26,8 @@ Faults (--fault), each applied --fault-count times, after which the proxy only f
   handshake-rst   the same with a RST
   stall           accept a connection and send nothing until the client gives up
 
-Every fault that fires and every command relayed is appended to --events as one JSON object
-per line, so that a test can check that the fault happened. The proxy listens on --listen-port
+Every fault that fires, every command relayed and the TLS version of every client connection
+are appended to --events as one JSON object per line, so that a test can check what happened. The proxy listens on --listen-port
 (0: a free port) and writes {"port": N, "pid": N} to --ready-file once it accepts connections.
 Stop it with SIGTERM.
 """
@@ -178,6 +178,8 @@ class DataRelay:
             cut(client, reset=False)
             cut(upstream, reset=False)
             return
+        self.proxy.events.write(kind="tls", channel="data", version=client.version(),
+                                upstream_resumed=upstream.session_reused)
         self.command_known.wait(IO_TIMEOUT_SECONDS)
         if self.command in UPLOAD_COMMANDS:
             self.relay(client, upstream, upload=True)
@@ -331,6 +333,7 @@ class ControlSession:
             return False
         upstream = self.proxy.client_context.wrap_socket(self.upstream.sock,
                                                          server_hostname=HOST)
+        self.proxy.events.write(kind="tls", channel="control", version=client.version())
         self.client = LineReader(client)
         self.upstream = LineReader(upstream)
         return True
