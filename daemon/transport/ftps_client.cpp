@@ -452,9 +452,8 @@ TransferResult FtpsClient::otherContent(const std::filesystem::path& local_file,
                   local_file.string(), final_path, endpoint(), remote_size, local_size));
 }
 
-// Uploads straight to the final name, for servers that cannot rename, then reads the file back:
-// a connection cut during the transfer can leave a file of the right size only by chance, but
-// the platform may already be reading it.
+// Uploads straight to the final name, for servers that cannot rename, then reads the file back
+// and compares it. The platform may read the file while it arrives.
 TransferResult FtpsClient::uploadInPlace(const std::filesystem::path& local_file,
                                          std::int64_t local_size, const std::string& remote_dir,
                                          const std::string& final_name) {

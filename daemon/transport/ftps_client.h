@@ -58,7 +58,7 @@ class FtpsClient final : public Transport {
     std::optional<std::int64_t> size;
   };
 
-  // How a remote file compares with the local one.
+  // The result of comparing a remote file with the local one.
   enum class RemoteMatch {
     kSame,    // the same bytes
     kPrefix,  // the first bytes of the local file, as an interrupted upload leaves them

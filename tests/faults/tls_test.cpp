@@ -1,7 +1,7 @@
 // vsftpd with require_ssl_reuse=YES, as the platform runs it: every data connection must resume
-// the TLS session of its control connection. The relay limits TLS to 1.2; TLS 1.3 fails with
-// Debian 12's libcurl 7.88.1 and OpenSSL 3.0, and the test below shows how, so that it fails and
-// says so once a libcurl update fixes it.
+// the TLS session of its control connection. The relay limits TLS to 1.2, because TLS 1.3 fails
+// with Debian 12's libcurl 7.88.1 and OpenSSL 3.0. Tls13UploadsMeet522 records how, and fails
+// with a message once a libcurl update fixes it.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -136,7 +136,7 @@ std::vector<long> uploadRepeatedly(const SimulatorInfo& simulator, const fs::pat
 
 // With TLS 1.3, libcurl 7.88.1 resumes the control connection's session on the first data
 // connection, but after one or two uploads a data connection does a full handshake and vsftpd
-// answers "522 SSL connection failed: session reuse required". Which upload fails varies from
+// replies "522 SSL connection failed: session reuse required". Which upload fails varies from
 // run to run (the second or the third in every run seen), so the test sends four. The relay
 // classifies 522 as permanent.
 TEST_F(TlsSessionReuseTest, Tls13UploadsMeet522) {

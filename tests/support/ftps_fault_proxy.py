@@ -14,7 +14,7 @@ Faults (--fault), each applied --fault-count times, after which the proxy only f
                   and no TLS close_notify
   data-rst        the same with a TCP RST (SO_LINGER 0)
   data-close      the same cut towards the client, but a TLS close_notify and a FIN towards
-                  vsftpd, which then takes the partial file as complete and answers 226
+                  vsftpd, which then takes the partial file as complete and replies 226
   control-fin     when vsftpd sends the final success reply to --command (default STOR), close
                   both control connections with a FIN before the reply reaches the client
   control-rst     the same with a RST
