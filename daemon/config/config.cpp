@@ -40,6 +40,7 @@ struct RawValues {
   int data_source = 0, management_type = 0;
   std::string encoding, line_ending, card_policy, comment;
   std::string host, user, password, ca_file, tls_mode, upload_dir, return_dir, temp_suffix;
+  std::string rename;
   int port = 0, connect_timeout = 0, transfer_timeout = 0;
   std::string schedule_mode, daily_at;
   int delay_seconds = 0, retry_initial = 0, retry_max = 0;
@@ -88,6 +89,7 @@ po::options_description describe(RawValues& v) {
       ("platform.upload_dir", po::value(&v.upload_dir)->default_value("/"))
       ("platform.return_dir", po::value(&v.return_dir)->default_value("/"))
       ("platform.temp_suffix", po::value(&v.temp_suffix)->default_value(".part"))
+      ("platform.rename", po::value(&v.rename)->default_value("yes"))
       ("platform.connect_timeout_seconds", po::value(&v.connect_timeout)->default_value(30))
       ("platform.transfer_timeout_seconds", po::value(&v.transfer_timeout)->default_value(600))
       ("schedule.mode", po::value(&v.schedule_mode)->default_value("daily"))
@@ -393,6 +395,13 @@ Status checkPlatform(const RawValues& v, const ConfigSource& source, Config& c) 
   if (Status s = checkCaFile(source, c.ftps.ca_file); !s) {
     return s;
   }
+
+  if (v.rename != "yes" && v.rename != "no") {
+    return source.valueError("platform.rename", v.rename,
+                             "is invalid; use yes (upload under a temporary name, then rename) or "
+                             "no (for servers that cannot rename files)");
+  }
+  c.ftps.rename_after_upload = v.rename == "yes";
 
   c.upload_dir = v.upload_dir;
   c.return_dir = v.return_dir;

@@ -257,6 +257,50 @@ void Pipeline::recordCertificateExpiry(const transport::Transport& transport) {
   }
 }
 
+// A permanent failure stops its batch, so it is logged as an error each time. A transient one
+// is logged as an error when its cause differs from the last one reported, and otherwise as an
+// info line, so that an outage of days gives one error and one recovery, not one per retry.
+void Pipeline::reportUploadFailure(const store::BatchRow& batch, int attempt,
+                                   const transport::TransferResult& result,
+                                   std::chrono::seconds delay) {
+  auto log = logger("upload");
+  if (failed_attempts_ == 0) {
+    failing_since_ = formatUtc(clock_.now());
+  }
+  ++failed_attempts_;
+  if (result.outcome == transport::Outcome::kPermanent) {
+    log->error(
+        "upload failed batch={} attempt={} error=\"{}\" action=\"fix the cause, then "
+        "run alur-relay resend\"",
+        batch.file_name, attempt, result.message);
+    reported_failure_.reset();
+    return;
+  }
+  const ReportedFailure cause{result.error_code, result.ftp_code};
+  if (reported_failure_ == cause) {
+    log->info("upload failed again batch={} attempt={} delay={}s error=\"{}\"", batch.file_name,
+              attempt, delay.count(), result.message);
+    return;
+  }
+  reported_failure_ = cause;
+  log->error(
+      "upload failed batch={} attempt={} delay={}s error=\"{}\" action=\"retrying with a "
+      "backoff of at most {}s; the next error is logged when the cause changes, and a line "
+      "when uploads succeed again\"",
+      batch.file_name, attempt, delay.count(), result.message, config_.schedule.retry_max_seconds);
+}
+
+void Pipeline::reportUploadRecovery(const store::BatchRow& batch) {
+  if (failed_attempts_ == 0) {
+    return;
+  }
+  logger("upload")->info("uploads recovered batch={} failed_attempts={} failing_since={}",
+                         batch.file_name, failed_attempts_, failing_since_);
+  failed_attempts_ = 0;
+  failing_since_.clear();
+  reported_failure_.reset();
+}
+
 Status Pipeline::uploadDueBatches() {
   auto log = logger("upload");
   auto due = store_.batchesDueForUpload(formatUtc(clock_.now()));
@@ -295,6 +339,7 @@ Status Pipeline::uploadDueBatches() {
       }
       log->info("uploaded batch={} attempt={} leases={}", batch.file_name, attempt,
                 batch.lease_count);
+      reportUploadRecovery(batch);
       continue;
     }
     bool permanent = result.outcome == transport::Outcome::kPermanent;
@@ -305,14 +350,8 @@ Status Pipeline::uploadDueBatches() {
         !recorded) {
       return recorded;
     }
-    if (permanent) {
-      log->error(
-          "upload failed batch={} attempt={} error=\"{}\" action=\"fix the cause, then "
-          "run alur-relay resend\"",
-          batch.file_name, attempt, result.message);
-    } else {
-      log->warn("upload failed batch={} attempt={} delay={}s error=\"{}\"", batch.file_name,
-                attempt, delay.count(), result.message);
+    reportUploadFailure(batch, attempt, result, delay);
+    if (!permanent) {
       break;  // the server is unreachable for the others too
     }
   }

@@ -1,6 +1,7 @@
 // The path of a lease through the service: import an export, build a batch, upload it, and
 // collect what the platform returns. The run loop decides when; this class does the work, on
-// one thread, and keeps no state that the database does not also hold.
+// one thread, and keeps no state that the database does not also hold, apart from what it last
+// logged about failing uploads.
 #pragma once
 
 #include <chrono>
@@ -69,6 +70,9 @@ class Pipeline {
   Status collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
                         const std::string& kind, const std::string& remote_name);
   std::chrono::seconds retryDelay(int attempts);
+  void reportUploadFailure(const store::BatchRow& batch, int attempt,
+                           const transport::TransferResult& result, std::chrono::seconds delay);
+  void reportUploadRecovery(const store::BatchRow& batch);
   void quarantine(const std::filesystem::path& file, const std::string& reason);
 
   const config::Config& config_;
@@ -79,7 +83,17 @@ class Pipeline {
   const Clock& clock_;
   std::mt19937_64 random_;
   std::unordered_set<std::string> unknown_returns_;  // logged once each
-  std::string recorded_certificate_expiry_;          // last value written to the meta table
+  std::string recorded_certificate_expiry_;  // last value written to the meta table
+
+  // The cause of the last transient upload failure logged as an error.
+  struct ReportedFailure {
+    int error_code = 0;
+    long ftp_code = 0;
+    bool operator==(const ReportedFailure&) const = default;
+  };
+  std::optional<ReportedFailure> reported_failure_;
+  int failed_attempts_ = 0;    // failed upload attempts since the last success
+  std::string failing_since_;  // UTC time of the first of them
 };
 
 }  // namespace alur::service

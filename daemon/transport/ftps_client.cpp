@@ -18,15 +18,21 @@
 namespace alur::transport {
 namespace {
 
-// True when both files can be read and hold the same bytes.
-bool sameBytes(const std::filesystem::path& a, const std::filesystem::path& b) {
-  std::ifstream left(a, std::ios::binary);
-  std::ifstream right(b, std::ios::binary);
+// True when both files can be read and `whole` starts with every byte of `prefix`.
+bool startsWithBytes(const std::filesystem::path& whole, const std::filesystem::path& prefix) {
+  std::ifstream left(whole, std::ios::binary);
+  std::ifstream right(prefix, std::ios::binary);
   if (!left || !right) {
     return false;
   }
-  return std::equal(std::istreambuf_iterator<char>(left), std::istreambuf_iterator<char>(),
-                    std::istreambuf_iterator<char>(right), std::istreambuf_iterator<char>());
+  std::istreambuf_iterator<char> left_it(left);
+  const std::istreambuf_iterator<char> end;
+  for (std::istreambuf_iterator<char> right_it(right); right_it != end; ++right_it, ++left_it) {
+    if (left_it == end || *left_it != *right_it) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::shared_ptr<spdlog::logger> logger() { return alur::logger("transport"); }
@@ -161,6 +167,10 @@ std::string adviceFor(CURLcode code, long ftp_code, Outcome outcome) {
       return "the server has no storage space left, so retry later";
     case 550:
       return "check that the file exists and that the FTP user has access to it";
+    case 522:
+      return "the server requires each data connection to resume the TLS session of the control "
+             "connection (vsftpd require_ssl_reuse); the relay does so with TLS 1.2, so check "
+             "that the server accepts TLS 1.2";
     case 553:
       return "the server refused the file name; check that the FTP user may write to the remote "
              "directory";
@@ -303,6 +313,12 @@ Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error) {
   if (code == CURLE_SSL_CONNECT_ERROR) {
     return isTlsMismatch(curl_error) ? Outcome::kPermanent : Outcome::kTransient;
   }
+  // 522: the server rejected how the data connection was protected (clear text, or a TLS
+  // session that does not resume the control connection's). libcurl reports it as a partial
+  // transfer, but no retry changes it.
+  if (ftp_code == 522) {
+    return Outcome::kPermanent;
+  }
   if (isNetworkFailure(code)) {
     return Outcome::kTransient;
   }
@@ -353,7 +369,28 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
     return existing.result;
   }
   if (existing.size.has_value()) {
-    return compareWithExisting(local_file, local_size, remote_dir, final_name, *existing.size);
+    Comparison compared =
+        compareRemote(local_file, local_size, remote_dir, final_name, *existing.size);
+    if (!compared.result.ok()) {
+      return compared.result;
+    }
+    const std::string final_path = joinRemotePath(remote_dir, final_name);
+    if (compared.match == RemoteMatch::kSame) {
+      logger()->info("{} is already on {} with the same bytes ({}), upload skipped", final_path,
+                     endpoint(), local_size);
+      return {};
+    }
+    // Without a rename, an interrupted upload leaves the first bytes under the final name.
+    if (compared.match == RemoteMatch::kOther || settings_.rename_after_upload) {
+      return otherContent(local_file, local_size, final_path, *existing.size);
+    }
+    logger()->warn(
+        "{} on {} has only the first {} of {} bytes, left by an interrupted upload: "
+        "sending the whole file again",
+        final_path, endpoint(), *existing.size, local_size);
+  }
+  if (!settings_.rename_after_upload) {
+    return uploadInPlace(local_file, local_size, remote_dir, final_name);
   }
   TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
   if (!stored.ok()) {
@@ -362,7 +399,7 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   if (temp_name != final_name) {
     TransferResult renamed = rename(remote_dir, temp_name, final_name);
     if (!renamed.ok()) {
-      return renamed;
+      return explainRenameFailure(remote_dir, temp_name, final_name, std::move(renamed));
     }
     TransferResult checked =
         checkRemoteSize(local_file, local_size, remote_dir, final_name, "the rename");
@@ -375,31 +412,36 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   return {};
 }
 
-// Skips an upload whose final file is already there with the same bytes, and never overwrites
-// one with other bytes, because the platform may already have processed it. Equal sizes are
+// Compares `remote_dir/name`, which has `remote_size` bytes, with the local file. Equal sizes are
 // not enough: a restored database can number a new batch like an old one of the same size.
-TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& local_file,
-                                               std::int64_t local_size,
-                                               const std::string& remote_dir,
-                                               const std::string& final_name,
-                                               std::int64_t remote_size) {
-  const std::string final_path = joinRemotePath(remote_dir, final_name);
-  if (remote_size == local_size) {
-    std::filesystem::path copy = local_file;
-    copy += ".remote";
-    TransferResult fetched = download(remote_dir, final_name, copy);
-    if (!fetched.ok()) {
-      return fetched;
-    }
-    bool same = sameBytes(local_file, copy);
-    std::error_code ignored;
-    std::filesystem::remove(copy, ignored);
-    if (same) {
-      logger()->info("{} is already on {} with the same bytes ({}), upload skipped", final_path,
-                     endpoint(), local_size);
-      return {};
-    }
+FtpsClient::Comparison FtpsClient::compareRemote(const std::filesystem::path& local_file,
+                                                 std::int64_t local_size,
+                                                 const std::string& remote_dir,
+                                                 const std::string& name,
+                                                 std::int64_t remote_size) {
+  Comparison comparison;
+  if (remote_size > local_size) {
+    return comparison;
   }
+  std::filesystem::path copy = local_file;
+  copy += ".remote";
+  comparison.result = download(remote_dir, name, copy);
+  if (!comparison.result.ok()) {
+    return comparison;
+  }
+  const bool same_prefix = startsWithBytes(local_file, copy);
+  std::error_code ignored;
+  std::filesystem::remove(copy, ignored);
+  if (same_prefix) {
+    comparison.match = remote_size == local_size ? RemoteMatch::kSame : RemoteMatch::kPrefix;
+  }
+  return comparison;
+}
+
+// Never overwrites a final file with other bytes, because the platform may have processed it.
+TransferResult FtpsClient::otherContent(const std::filesystem::path& local_file,
+                                        std::int64_t local_size, const std::string& final_path,
+                                        std::int64_t remote_size) const {
   return makeResult(
       Outcome::kPermanent,
       fmt::format("upload of {} failed: {} already exists on {} with other content ({} bytes, "
@@ -408,6 +450,66 @@ TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& loca
                   "again from 001), then have the remote file removed or set "
                   "contributor.ident_pro apart",
                   local_file.string(), final_path, endpoint(), remote_size, local_size));
+}
+
+// Uploads straight to the final name, for servers that cannot rename, then reads the file back
+// and compares it. The platform may read the file while it arrives.
+TransferResult FtpsClient::uploadInPlace(const std::filesystem::path& local_file,
+                                         std::int64_t local_size, const std::string& remote_dir,
+                                         const std::string& final_name) {
+  TransferResult stored = store(local_file, local_size, remote_dir, final_name);
+  if (!stored.ok()) {
+    return stored;
+  }
+  const std::string final_path = joinRemotePath(remote_dir, final_name);
+  Comparison compared = compareRemote(local_file, local_size, remote_dir, final_name, local_size);
+  if (!compared.result.ok()) {
+    return compared.result;
+  }
+  if (compared.match != RemoteMatch::kSame) {
+    return makeResult(Outcome::kPermanent,
+                      fmt::format("upload of {} failed: {} on {} has the right size but other "
+                                  "bytes after the transfer: check that the server stores files "
+                                  "unchanged (binary mode)",
+                                  local_file.string(), final_path, endpoint()));
+  }
+  logger()->info("uploaded {} to {} on {} ({} bytes, read back and compared, no rename)",
+                 local_file.string(), final_path, endpoint(), local_size);
+  return {};
+}
+
+// Says why a rename was refused, because the fix differs: a file already under the final name
+// needs an operator, and a server that cannot rename at all needs platform.rename = no.
+TransferResult FtpsClient::explainRenameFailure(const std::string& remote_dir,
+                                                const std::string& from, const std::string& to,
+                                                TransferResult refused) {
+  if (refused.outcome != Outcome::kPermanent) {
+    return refused;
+  }
+  // The temporary file would otherwise stay on the server as a second copy of the batch.
+  if (TransferResult removed = remove(remote_dir, from); !removed.ok()) {
+    logger()->warn("{}", removed.message);
+  }
+  std::vector<std::string> names;
+  if (!list(remote_dir, &names).ok()) {
+    return refused;
+  }
+  const std::string final_path = joinRemotePath(remote_dir, to);
+  if (std::find(names.begin(), names.end(), to) != names.end()) {
+    refused.message += fmt::format(
+        ". {} already exists on {} and the server does not replace it, so the batch is "
+        "not on the server: check the batch numbering (a restored database numbers "
+        "batches again from 001), then have the remote {} removed or set "
+        "contributor.ident_pro apart",
+        final_path, endpoint(), to);
+  } else {
+    refused.message += fmt::format(
+        ". The server refused to rename {} to {} although no file has that name: if it cannot "
+        "rename files at all, set platform.rename = no (the platform then sees the file under "
+        "its final name while it arrives)",
+        from, to);
+  }
+  return refused;
 }
 
 // Sends the file under `name`, then checks that the server stored every byte, because a
@@ -473,6 +575,25 @@ TransferResult FtpsClient::rename(const std::string& remote_dir, const std::stri
   const Reply reply = perform();
   if (reply.code != CURLE_OK) {
     return failure(fmt::format("rename of {} to {}", joinRemotePath(remote_dir, from), to), reply);
+  }
+  return {};
+}
+
+// Deletes `remote_dir/name` with DELE sent after "CWD remote_dir".
+TransferResult FtpsClient::remove(const std::string& remote_dir, const std::string& name) {
+  CurlStringList commands;
+  if (!commands.append("DELE " + name)) {
+    return setupFailure(CURLE_OUT_OF_MEMORY);
+  }
+  if (CURLcode code = prepare(directoryUrl(remote_dir)); code != CURLE_OK) {
+    return setupFailure(code);
+  }
+  CURL* easy = easy_.get();
+  curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(easy, CURLOPT_POSTQUOTE, commands.get());
+  const Reply reply = perform();
+  if (reply.code != CURLE_OK) {
+    return failure(fmt::format("removal of {}", joinRemotePath(remote_dir, name)), reply);
   }
   return {};
 }
@@ -623,10 +744,11 @@ CURLcode FtpsClient::prepare(const std::string& url) {
   // text.
   set(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
   set(CURLOPT_FTPSSLAUTH, static_cast<long>(CURLFTPAUTH_TLS));
-  // NOTE: TLS 1.2 exactly. With TLS 1.3, libcurl 7.88 opens the second data connection on a
-  // reused control connection without resuming the control channel's session, and vsftpd 3.0.3
-  // with require_ssl_reuse=YES rejects it with "522 SSL connection failed: session reuse
-  // required". ReusesOneControlConnection in ftps_client_test.cpp fails without this cap.
+  // NOTE: TLS 1.2 exactly. With TLS 1.3, libcurl 7.88.1 resumes the control channel's session on
+  // the first data connection, but after one or two uploads on the same control connection a
+  // data connection does a full handshake, and vsftpd 3.0.3 with require_ssl_reuse=YES rejects
+  // it with "522 SSL connection failed: session reuse required". Tls13UploadsMeet522 in
+  // tests/faults/tls_test.cpp shows it and fails once libcurl resumes every time.
   // Upstream report: https://github.com/curl/curl/issues/4654
   set(CURLOPT_SSLVERSION,
       static_cast<long>(CURL_SSLVERSION_TLSv1_2) | static_cast<long>(CURL_SSLVERSION_MAX_TLSv1_2));
@@ -751,7 +873,9 @@ TransferResult FtpsClient::failure(std::string_view action, const Reply& reply) 
     message += ": " + advice;
   }
   logger()->debug("{}", message);
-  return makeResult(outcome, std::move(message), reply.ftp_code);
+  TransferResult result = makeResult(outcome, std::move(message), reply.ftp_code);
+  result.error_code = static_cast<int>(reply.code);
+  return result;
 }
 
 TransferResult FtpsClient::setupFailure(CURLcode code) const {

@@ -18,11 +18,12 @@ namespace alur::transport {
 
 // Classifies the result of one libcurl request. `ftp_code` is the last FTP reply code
 // (CURLINFO_RESPONSE_CODE), 0 when none was received. Network failures and interrupted TLS
-// handshakes are transient whatever the last reply was. Certificate and CA file errors are
-// permanent. Otherwise a 4yz reply is transient and a 5yz reply permanent (RFC 959, 4.2.1), and
-// the remaining libcurl codes are classified by what they mean. `curl_error` is libcurl's error
-// text (CURLOPT_ERRORBUFFER). It is read only for CURLE_SSL_CONNECT_ERROR, which libcurl returns
-// both for an interrupted handshake and for a TLS version or cipher mismatch that no retry fixes.
+// handshakes are transient whatever the last reply was. Certificate and CA file errors, and a
+// 522 reply (data connection protection rejected), are permanent. Otherwise a 4yz reply is
+// transient and a 5yz reply permanent (RFC 959, 4.2.1), and the remaining libcurl codes are
+// classified by what they mean. `curl_error` is libcurl's error text (CURLOPT_ERRORBUFFER). It is
+// read only for CURLE_SSL_CONNECT_ERROR, which libcurl returns both for an interrupted handshake
+// and for a TLS version or cipher mismatch that no retry fixes.
 Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error = {});
 
 // One FTPS control connection, reused across operations while the server keeps it open. libcurl
@@ -57,12 +58,30 @@ class FtpsClient final : public Transport {
     std::optional<std::int64_t> size;
   };
 
+  // The result of comparing a remote file with the local one.
+  enum class RemoteMatch {
+    kSame,    // the same bytes
+    kPrefix,  // the first bytes of the local file, as an interrupted upload leaves them
+    kOther,
+  };
+
+  struct Comparison {
+    TransferResult result;  // the failure of the download that the comparison needs
+    RemoteMatch match = RemoteMatch::kOther;
+  };
+
   CURLcode prepare(const std::string& url);
   Reply perform();
   RemoteSize remoteSize(const std::string& remote_dir, const std::string& name);
-  TransferResult compareWithExisting(const std::filesystem::path& local_file,
-                                     std::int64_t local_size, const std::string& remote_dir,
-                                     const std::string& final_name, std::int64_t remote_size);
+  Comparison compareRemote(const std::filesystem::path& local_file, std::int64_t local_size,
+                           const std::string& remote_dir, const std::string& name,
+                           std::int64_t remote_size);
+  TransferResult otherContent(const std::filesystem::path& local_file, std::int64_t local_size,
+                              const std::string& final_path, std::int64_t remote_size) const;
+  TransferResult uploadInPlace(const std::filesystem::path& local_file, std::int64_t local_size,
+                               const std::string& remote_dir, const std::string& final_name);
+  TransferResult explainRenameFailure(const std::string& remote_dir, const std::string& from,
+                                      const std::string& to, TransferResult refused);
   TransferResult store(const std::filesystem::path& local_file, std::int64_t local_size,
                        const std::string& remote_dir, const std::string& name);
   TransferResult checkRemoteSize(const std::filesystem::path& local_file, std::int64_t local_size,
@@ -70,6 +89,7 @@ class FtpsClient final : public Transport {
                                  std::string_view step);
   TransferResult rename(const std::string& remote_dir, const std::string& from,
                         const std::string& to);
+  TransferResult remove(const std::string& remote_dir, const std::string& name);
   TransferResult retrieve(const std::string& remote_dir, const std::string& name,
                           const std::filesystem::path& local_file);
 

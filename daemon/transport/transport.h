@@ -24,6 +24,10 @@ struct TransferResult {
   Outcome outcome = Outcome::kOk;
   std::string message;  // what failed, for logs and the status; empty when kOk
   long ftp_code = 0;    // last FTP reply code when known, else 0
+  // The transport library's code for the failure (libcurl's CURLcode), 0 when none. Together
+  // with `outcome` and `ftp_code` it identifies the cause without the file names and timings
+  // that `message` contains, so that a lasting failure is reported once.
+  int error_code = 0;
 
   bool ok() const { return outcome == Outcome::kOk; }
 };
@@ -37,6 +41,10 @@ struct FtpsSettings {
   bool implicit_tls = false;  // false: explicit TLS (AUTH TLS) on the control port
   long connect_timeout_seconds = 30;
   long transfer_timeout_seconds = 600;
+  // true: upload under a temporary name, then rename. false, for servers that cannot rename:
+  // upload under the final name, then compare the remote size and bytes with the local file.
+  // The platform may then see a partial file under its final name while the transfer runs.
+  bool rename_after_upload = true;
 };
 
 class Transport {
@@ -46,8 +54,9 @@ class Transport {
   // Uploads `local_file` to `remote_dir/final_name`. The bytes go to `final_name + temp_suffix`
   // first; only when the remote size of that temporary file equals the local size is it renamed
   // to `final_name`, and the final file's size is checked again. When `final_name` already
-  // exists with the local size, the upload is skipped and reported as kOk, so replaying an
-  // upload after a crash never leaves the batch under a second name.
+  // exists with the same bytes, the upload is skipped and reported as kOk, so replaying an
+  // upload after a crash never leaves the batch under a second name. Without
+  // FtpsSettings::rename_after_upload the bytes go to `final_name` directly and are read back.
   virtual TransferResult upload(const std::filesystem::path& local_file,
                                 const std::string& remote_dir, const std::string& final_name,
                                 const std::string& temp_suffix) = 0;

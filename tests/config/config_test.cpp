@@ -183,6 +183,7 @@ TEST_F(ConfigTest, ValidFileLoadsWithDefaults) {
   EXPECT_EQ(config->upload_dir, "/");
   EXPECT_EQ(config->return_dir, "/");
   EXPECT_EQ(config->temp_suffix, ".part");
+  EXPECT_TRUE(config->ftps.rename_after_upload);
 
   EXPECT_EQ(config->schedule.mode, "daily");
   EXPECT_EQ(config->schedule.daily_hour, 2);
@@ -452,6 +453,17 @@ TEST_F(ConfigTest, TimeoutsInRange) {
   ASSERT_TRUE(bounds.ok()) << bounds.message();
   EXPECT_EQ(bounds->ftps.connect_timeout_seconds, 1);
   EXPECT_EQ(bounds->ftps.transfer_timeout_seconds, 86400);
+}
+
+TEST_F(ConfigTest, RenameIsYesOrNo) {
+  auto without_rename = load(minimalConfig() + "rename = no\n");
+  ASSERT_TRUE(without_rename.ok()) << without_rename.message();
+  EXPECT_FALSE(without_rename->ftps.rename_after_upload);
+
+  auto invalid = load(minimalConfig() + "rename = false\n");
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_TRUE(contains(invalid.message(), "platform.rename = false"));
+  EXPECT_TRUE(contains(invalid.message(), "use yes"));
 }
 
 TEST_F(ConfigTest, StateDirCreatedWhenMissing) {
