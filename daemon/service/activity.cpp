@@ -57,13 +57,19 @@ std::string ActivityReporter::line() {
     }
     connection_ = std::move(*opened);
   }
-  auto facts = status::readStatusFacts(config_, *connection_);
-  if (!facts) {
+  // The line is informative only, so no error in reading it may end the service.
+  try {
+    auto facts = status::readStatusFacts(config_, *connection_);
+    if (facts) {
+      return describeActivity(config_.export_folder, *facts);
+    }
     connection_.reset();  // reopened at the next report
     return "watching " + config_.export_folder.string() +
            "; cannot read the database: " + facts.message();
+  } catch (const std::exception& e) {
+    connection_.reset();
+    return "watching " + config_.export_folder.string() + "; cannot read the status: " + e.what();
   }
-  return describeActivity(config_.export_folder, *facts);
 }
 
 void ActivityReporter::start() { schedule(); }
