@@ -323,8 +323,9 @@ std::string joinedKeys(const std::vector<KeyChange>& changes) {
 }
 
 // Reads the configuration file again (SIGHUP) and applies the keys that can change at run time:
-// on the main thread at once, and on the worker thread between two of its steps. READY=1 follows
-// once the worker has applied them, so a reload during a long upload ends with that upload.
+// on the main thread at once, and on the worker thread between two of its steps. READY=1 does
+// not wait for the worker, which may be in a transfer for minutes: systemd would report the
+// reload as timed out after TimeoutStartSec=.
 void reloadConfiguration(RunningService& running) {
   auto log = logger("service");
   running.manager.reloading();
@@ -351,18 +352,19 @@ void reloadConfiguration(RunningService& running) {
   if (running.status_server != nullptr) {
     running.status_server->setConfig(running.config);
   }
+  log->info("configuration reloaded applied=[{}] needs_restart=[{}]", joinedKeys(plan->applied),
+            joinedKeys(plan->needs_restart));
+  running.manager.ready(running.activity.line());
 
+  if (plan->applied.empty()) {
+    return;
+  }
   running.worker.runOnWorkerThread([&running, change = std::move(*plan), pattern_changed] {
     applyReloadable(change.next, change.applied, running.worker_config);
     if (pattern_changed) {
       running.worker.requestRescan();  // files the old pattern skipped
     }
-    boost::asio::post(running.io, [&running, applied = joinedKeys(change.applied),
-                                   restart = joinedKeys(change.needs_restart)] {
-      logger("service")->info("configuration reloaded applied=[{}] needs_restart=[{}]", applied,
-                              restart);
-      running.manager.ready(running.activity.line());
-    });
+    logger("service")->info("worker thread uses the reloaded configuration");
   });
 }
 

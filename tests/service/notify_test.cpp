@@ -386,6 +386,7 @@ TEST_F(ServiceNotifyTest, ReloadAppliesReloadableKeys) {
                       "needs_restart=[status.port]"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find("worker thread uses the reloaded configuration"), std::string::npos) << text;
   EXPECT_TRUE(httpGet(new_port, "/health").empty()) << "the listener moved without a restart";
 }
 
