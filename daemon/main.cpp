@@ -25,10 +25,13 @@ constexpr const char* kUsage =
     "Usage: alur-relay COMMAND [--config FILE]\n"
     "\n"
     "Commands:\n"
-    "  run       run the service in the foreground until SIGINT or SIGTERM\n"
+    "  run       run the service in the foreground until SIGINT or SIGTERM; SIGHUP reloads\n"
+    "            the configuration\n"
     "  status [--json]\n"
     "            print the state of the queue, the batches and the certificates\n"
-    "  check     check the configuration and its files; exit 0, or 78 when unusable\n"
+    "  check-config\n"
+    "            check the configuration and its files; exit 0, or 78 when unusable\n"
+    "            (check is another name for it)\n"
     "  resend    put failed batches back to work once their cause is fixed (a batch that\n"
     "            never reached the platform is sent again under its name; the leases of a\n"
     "            batch the platform rejected as a whole go into a new batch)\n"
@@ -201,7 +204,7 @@ int main(int argc, char** argv) {
               << " address(es); check the mailboxes of email.to and email.alerts_to\n";
     return 0;
   }
-  if (command == "check") {
+  if (command == "check-config" || command == "check") {
     if (int rc = loadOrExit(config_path, config); rc != 0) {
       return rc;
     }

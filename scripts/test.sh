@@ -9,5 +9,8 @@ build=${ALUR_BUILD_DIR:-$root/build}
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" --timeout 900
 
+# Builds the Debian package and installs, removes and purges it (root only, about 10 s).
+"$root/scripts/test_package.sh"
+
 # Replays the saved fuzzer inputs and fuzzes each parser for 10 seconds (docs/fuzzing.md).
 "$root/scripts/fuzz.sh" --short

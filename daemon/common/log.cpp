@@ -44,6 +44,13 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
 
 bool startedByJournald() { return std::getenv("JOURNAL_STREAM") != nullptr; }
 
+void setLogLevel(const std::string& name) {
+  std::lock_guard lock(registry_mutex);
+  level() = spdlog::level::from_str(name);
+  spdlog::apply_all(
+      [&](const std::shared_ptr<spdlog::logger>& existing) { existing->set_level(level()); });
+}
+
 void setUpLogging(const LogSettings& settings) {
   std::lock_guard lock(registry_mutex);
   level() = spdlog::level::from_str(settings.level);

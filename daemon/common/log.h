@@ -24,6 +24,10 @@ struct LogSettings {
 // rotating file as well.
 void setUpLogging(const LogSettings& settings);
 
+// Sets the level of every module logger ("trace" to "error"), e.g. after a configuration
+// reload, keeping the sinks.
+void setLogLevel(const std::string& level);
+
 // True when systemd started the process with its standard error connected to the journal.
 bool startedByJournald();
 

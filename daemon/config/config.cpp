@@ -191,6 +191,35 @@ Result<batch::OutputEncoding> parseOutputEncoding(const std::string& name) {
   return Status::Error("is not supported; use windows-1252, iso-8859-15 or utf-8");
 }
 
+// Reports every required key that is missing or empty in one message, so that a fresh
+// installation learns at once all that it must fill in. With one such key, the check of its
+// section reports it with its own advice.
+Status checkRequiredKeys(const RawValues& v, const ConfigSource& source) {
+  std::vector<std::string> unset;
+  for (auto [value, key] :
+       {std::pair{v.export_folder, "export.folder"}, std::pair{v.profile, "export.profile"},
+        std::pair{v.siret, "contributor.siret"}, std::pair{v.card, "contributor.professional_card"},
+        std::pair{v.company, "contributor.company_name"}, std::pair{v.host, "platform.host"},
+        std::pair{v.user, "platform.user"}, std::pair{v.password, "platform.password"}}) {
+    if (trim(value).empty()) {
+      int line = source.lineOf(key);
+      unset.push_back(std::string(key) +
+                      (line == 0 ? " (missing)" : " (line " + std::to_string(line) + ")"));
+    }
+  }
+  if (unset.size() < 2) {
+    return Status::Ok();
+  }
+  std::string list;
+  for (const auto& item : unset) {
+    list += (list.empty() ? "" : ", ") + item;
+  }
+  return Status::Error(source.file().string() + ": " + std::to_string(unset.size()) +
+                       " required keys are empty: " + list +
+                       ". Set each one (the comment above it in alur-relay.conf.example says "
+                       "what it is), then run alur-relay check-config again");
+}
+
 Status checkExport(const RawValues& v, const ConfigSource& source, Config& c) {
   if (Status s = required(source, v.export_folder, "export.folder",
                           "set the folder where the management software writes its exports");
@@ -505,7 +534,7 @@ Status checkReceipts(const RawValues& v, const ConfigSource& source, Config& c) 
   return Status::Ok();
 }
 
-// The table itself is loaded and checked by `alur-relay check` and at service start.
+// The table itself is loaded and checked by `alur-relay check-config` and at service start.
 Status checkReference(const RawValues& v, const ConfigSource& source, Config& c) {
   c.postal_table = source.resolve(v.postal_table);
   return Status::Ok();
@@ -774,8 +803,12 @@ Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& 
     return s;
   }
 
+  if (Status s = checkRequiredKeys(v, source); !s) {
+    return s;
+  }
   Config c;
   c.source = source.file();
+  c.settings = settingsAsText(values);
   using Check = Status (*)(const RawValues&, const ConfigSource&, Config&);
   for (Check check :
        {checkExport, checkContributor, checkOfficial, checkPlatform, checkSchedule, checkReceipts,

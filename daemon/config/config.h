@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "batch/official_file.h"
@@ -86,6 +87,10 @@ struct Config {
   // [email]
   notify::SmtpSettings email;
 
+  // Every key, as "section.key", with its value as the file writes it or its default as text,
+  // so that a reload can tell which keys changed.
+  std::map<std::string, std::string> settings;
+
   std::filesystem::path databasePath() const { return state_dir / "alur-relay.db"; }
   std::filesystem::path outboxDir() const { return state_dir / "outbox"; }
   std::filesystem::path sentDir() const { return state_dir / "sent"; }
@@ -105,7 +110,7 @@ struct LoadOptions {
 // included.
 Result<Config> loadConfig(const std::filesystem::path& path, const LoadOptions& options = {});
 
-// Exit code of `alur-relay check` and of `run` for a bad configuration (EX_CONFIG).
+// Exit code of `alur-relay check-config` and of `run` for a bad configuration (EX_CONFIG).
 constexpr int kExitConfig = 78;
 
 }  // namespace alur::config

@@ -96,6 +96,19 @@ Status conversionError(const po::options_description& description, const ConfigS
 
 }  // namespace
 
+std::map<std::string, std::string> settingsAsText(const po::variables_map& values) {
+  std::map<std::string, std::string> settings;
+  for (const auto& [name, variable] : values) {
+    const boost::any& value = variable.value();
+    if (const auto* text = boost::any_cast<std::string>(&value)) {
+      settings[name] = *text;
+    } else if (const auto* number = boost::any_cast<int>(&value)) {
+      settings[name] = std::to_string(*number);
+    }
+  }
+  return settings;
+}
+
 Status storeEntries(const std::vector<IniEntry>& entries,
                     const po::options_description& description, ConfigSource& source,
                     po::variables_map& values) {

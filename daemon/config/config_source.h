@@ -93,6 +93,10 @@ class ConfigSource {
 // Returns whether the value of `key` must never appear in a message.
 bool isSecret(const std::string& key);
 
+// Returns the value of every key in `values` (set in the file or defaulted) as text, keyed by
+// "section.key".
+std::map<std::string, std::string> settingsAsText(const po::variables_map& values);
+
 // Feeds the entries of the file to program_options, rejecting unknown and repeated keys and
 // values of the wrong type with an error naming the line. Boost's parse_config_file is not used
 // because it cuts every value at the first '#', so a password "ab#cd" would become "ab".

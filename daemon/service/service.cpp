@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -24,8 +26,13 @@
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
 #include "notify/notifier.h"
+#include "service/activity.h"
 #include "service/folder_watcher.h"
+#include "service/heartbeat.h"
 #include "service/pipeline.h"
+#include "service/reload.h"
+#include "service/service_manager.h"
+#include "service/watchdog.h"
 #include "status/http_server.h"
 #include "status/status_facts.h"
 #include "store/store.h"
@@ -43,15 +50,16 @@ struct FileState {
 };
 
 // The worker: everything that touches the database or the network runs here, on one thread,
-// driven by a one-second tick.
+// driven by a one-second tick. It stamps `heartbeat` at each tick, for the watchdog.
 class Worker {
  public:
   Worker(const config::Config& config, Pipeline& pipeline, store::Store& store,
-         notify::Notifier& notifier)
+         notify::Notifier& notifier, Heartbeat& heartbeat)
       : config_(config),
         pipeline_(pipeline),
         store_(store),
         notifier_(notifier),
+        heartbeat_(heartbeat),
         timer_(io_),
         guard_(io_.get_executor()) {}
 
@@ -78,6 +86,9 @@ class Worker {
   void requestRescan() {
     boost::asio::post(io_, [this] { rescan(); });
   }
+  // Runs `task` on the worker thread between two steps, so that it may change the configuration
+  // the worker reads without a lock.
+  void runOnWorkerThread(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
 
  private:
   bool matchesPattern(const std::filesystem::path& file) const {
@@ -114,6 +125,7 @@ class Worker {
   }
 
   void tick() {
+    heartbeat_.beat();
     if (Steady::now() - last_rescan_ >= std::chrono::seconds(config_.rescan_seconds)) {
       rescan();
     }
@@ -244,6 +256,7 @@ class Worker {
   Pipeline& pipeline_;
   store::Store& store_;
   notify::Notifier& notifier_;
+  Heartbeat& heartbeat_;
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
@@ -273,52 +286,208 @@ Status checkConfiguredFiles(const config::Config& config) {
   return Status::Ok();
 }
 
-int runService(const config::Config& config) {
-  auto log = logger("service");
-  log->info("starting version={} config={} pid={}", ALUR_VERSION, config.source.string(),
-            static_cast<long>(::getpid()));
+namespace {
 
-  auto profile = ingest::loadProfile(config.profile);
+// The interval between two updates of the status line that systemd shows.
+constexpr std::chrono::seconds kActivityInterval(30);
+
+// Warns when the service cannot write the export folder, as under systemd's
+// ProtectSystem=strict when the folder is missing from ReadWritePaths=.
+void warnIfExportFolderReadOnly(const std::filesystem::path& folder) {
+  if (::access(folder.c_str(), W_OK) == 0) {
+    return;
+  }
+  int error = errno;
+  logger("watch")->warn(
+      "export folder {} is not writable ({}): an export that cannot be read is copied to "
+      "quarantine but stays in the folder. Under systemd, list the folder in ReadWritePaths= "
+      "with systemctl edit alur-relay",
+      folder.string(), std::strerror(error));
+}
+
+// The parts of the running service that the main loop drives. Everything here is used on the
+// main thread, except worker_config, which only the worker thread uses once it runs.
+struct RunningService {
+  boost::asio::io_context& io;
+  ServiceManager& manager;
+  config::Config& config;         // the main thread's copy
+  config::Config& worker_config;  // the worker thread's copy
+  Worker& worker;
+  std::atomic<bool>& stopping;        // read by the transfer's progress callback
+  status::HttpServer* status_server;  // null when the endpoint is off
+  FolderWatcher* watcher;             // null when inotify could not start
+  ActivityReporter& activity;
+  WatchdogPinger* watchdog;  // null when systemd does not watch the service
+};
+
+std::string joinedKeys(const std::vector<KeyChange>& changes) {
+  std::string keys;
+  for (const auto& change : changes) {
+    keys += (keys.empty() ? "" : ",") + change.key;
+  }
+  return keys;
+}
+
+// Reads the configuration file again (SIGHUP) and applies the keys that can change at run time:
+// on the main thread at once, and on the worker thread between two of its steps. READY=1 does
+// not wait for the worker, which may be in a transfer for minutes: systemd would report the
+// reload as timed out after TimeoutStartSec=.
+void reloadConfiguration(RunningService& running) {
+  auto log = logger("service");
+  running.manager.reloading();
+  log->info("reloading config={}", running.config.source.string());
+  auto plan = planReload(running.config);
+  if (!plan) {
+    log->error("reload rejected, the service keeps its running configuration error=\"{}\"",
+               plan.message());
+    running.manager.ready(running.activity.line() + "; last reload rejected, see the log");
+    return;
+  }
+  logReloadPlan(*plan);
+
+  bool level_changed = false;
+  bool pattern_changed = false;
+  for (const auto& change : plan->applied) {
+    level_changed = level_changed || change.key == "service.log_level";
+    pattern_changed = pattern_changed || change.key == "export.file_pattern";
+  }
+  running.config = plan->next;
+  if (level_changed) {
+    setLogLevel(running.config.log_level);
+  }
+  if (running.status_server != nullptr) {
+    running.status_server->setConfig(running.config);
+  }
+  log->info("configuration reloaded applied=[{}] needs_restart=[{}]", joinedKeys(plan->applied),
+            joinedKeys(plan->needs_restart));
+  running.manager.ready(running.activity.line());
+
+  if (plan->applied.empty()) {
+    return;
+  }
+  running.worker.runOnWorkerThread([&running, change = std::move(*plan), pattern_changed] {
+    applyReloadable(change.next, change.applied, running.worker_config);
+    if (pattern_changed) {
+      running.worker.requestRescan();  // files the old pattern skipped
+    }
+    logger("service")->info("worker thread uses the reloaded configuration");
+  });
+}
+
+void waitForReload(RunningService& running, boost::asio::signal_set& signal) {
+  signal.async_wait([&running, &signal](const boost::system::error_code& ec, int /*number*/) {
+    if (!ec) {
+      reloadConfiguration(running);
+      waitForReload(running, signal);
+    }
+  });
+}
+
+// Reports readiness once the loop runs, and starts the status line and the watchdog.
+void announceReady(RunningService& running) {
+  logger("service")->info("ready export_folder={} state_dir={}",
+                          running.config.export_folder.string(), running.config.state_dir.string());
+  running.manager.ready(running.activity.line());
+  running.activity.start();
+  if (running.watchdog != nullptr) {
+    running.watchdog->start();
+  }
+}
+
+// Stops what runs on the main loop, and the loop itself. A transfer in progress on the worker
+// thread ends at its next progress callback.
+void stopMainLoop(RunningService& running, int signal_number) {
+  running.stopping = true;
+  running.manager.stopping();
+  logger("service")->info("stopping signal={}", signal_number);
+  running.activity.stop();
+  if (running.watchdog != nullptr) {
+    running.watchdog->stop();
+  }
+  if (running.watcher != nullptr) {
+    running.watcher->stop();
+  }
+  if (running.status_server != nullptr) {
+    running.status_server->stop();
+  }
+  running.io.stop();
+}
+
+// Records facts for `alur-relay status`, which reads them from the database.
+void recordStartFacts(store::Store& store, const lease::PostalTable& postal_table) {
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{
+                                       "started_at", formatUtc(std::chrono::system_clock::now())},
+                                   {"pid", std::to_string(::getpid())},
+                                   {"version", ALUR_VERSION},
+                                   {"postal_table_edition", postal_table.edition()}}) {
+    if (Status recorded = store.setMeta(key, value); !recorded) {
+      logger("service")->warn("error=\"{}\"", recorded.message());
+    }
+  }
+}
+
+}  // namespace
+
+int runService(const config::Config& config) { return runService(config, *makeSystemdManager()); }
+
+int runService(const config::Config& initial, ServiceManager& manager) {
+  auto log = logger("service");
+  log->info("starting version={} config={} pid={}", ALUR_VERSION, initial.source.string(),
+            static_cast<long>(::getpid()));
+  manager.status("starting");
+
+  // Registered first, so that a signal during start-up waits for the loop instead of ending the
+  // process with the default action.
+  boost::asio::io_context io;
+  boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  boost::asio::signal_set reload_signal(io, SIGHUP);
+
+  auto profile = ingest::loadProfile(initial.profile);
   if (!profile) {
     log->critical("profile error=\"{}\"", profile.message());
     return config::kExitConfig;
   }
-  auto postal_table = lease::PostalTable::load(config.postal_table);
+  auto postal_table = lease::PostalTable::load(initial.postal_table);
   if (!postal_table) {
     log->critical("postal table error=\"{}\"", postal_table.message());
     return config::kExitConfig;
   }
   log->info("postal table loaded edition=\"{}\"", postal_table->edition());
-  auto lock = lockStateFolder(config.state_dir);
+  auto lock = lockStateFolder(initial.state_dir);
   if (!lock) {
     log->critical("error=\"{}\"", lock.message());
     return 1;
   }
-  auto store = store::Store::open(config.databasePath());
+  auto store = store::Store::open(initial.databasePath());
   if (!store) {
     log->critical("database error=\"{}\"", store.message());
     return 1;
   }
+  recordStartFacts(**store, *postal_table);
 
-  for (const auto& [key, value] : {std::pair<std::string, std::string>{
-                                       "started_at", formatUtc(std::chrono::system_clock::now())},
-                                   {"pid", std::to_string(::getpid())},
-                                   {"version", ALUR_VERSION},
-                                   {"postal_table_edition", postal_table->edition()}}) {
-    if (Status recorded = (*store)->setMeta(key, value); !recorded) {
-      log->warn("error=\"{}\"", recorded.message());
-    }
-  }
-
+  // One copy of the configuration per thread, so that a reload writes each on its own thread.
+  config::Config config = initial;
+  config::Config worker_config = initial;
+  Heartbeat heartbeat;
+  std::atomic<bool> stopping{false};
   SystemClock clock;
+  // Each libcurl progress callback stamps the heartbeat: a transfer that waits on the network
+  // stays alive for the watchdog, because libcurl's own timeouts bound the wait
+  // (connect_timeout_seconds, transfer_timeout_seconds), and it ends when the service stops.
   Pipeline pipeline(
-      config, **store, *profile, *postal_table,
-      [&config] { return transport::makeFtpsTransport(config.ftps); }, clock);
-  notify::Notifier notifier(config, **store, clock,
-                            [&config] { return notify::makeSmtpMailer(config.email); });
-  Worker worker(config, pipeline, **store, notifier);
+      worker_config, **store, *profile, *postal_table,
+      [&] {
+        return transport::makeFtpsTransport(worker_config.ftps, [&] {
+          heartbeat.beat();
+          return !stopping.load();
+        });
+      },
+      clock);
+  notify::Notifier notifier(worker_config, **store, clock, [&worker_config] {
+    return notify::makeSmtpMailer(worker_config.email);
+  });
+  Worker worker(worker_config, pipeline, **store, notifier, heartbeat);
 
-  boost::asio::io_context io;
   std::unique_ptr<status::HttpServer> status_server;
   if (config.status.port != 0) {
     auto started = status::HttpServer::start(io, config);
@@ -338,24 +507,37 @@ int runService(const config::Config& config) {
   if (!watcher) {
     log->warn("watcher error=\"{}\"", watcher.message());
   }
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+  warnIfExportFolderReadOnly(config.export_folder);
+
+  ActivityReporter activity(io, manager, config, kActivityInterval);
+  std::optional<WatchdogPinger> watchdog;
+  if (auto period = manager.watchdogPeriod()) {
+    watchdog.emplace(io, manager, heartbeat, *period);
+  }
+
+  RunningService running{io,
+                         manager,
+                         config,
+                         worker_config,
+                         worker,
+                         stopping,
+                         status_server.get(),
+                         watcher ? watcher->get() : nullptr,
+                         activity,
+                         watchdog ? &*watchdog : nullptr};
+  waitForReload(running, reload_signal);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (!ec) {
-      log->info("stopping signal={}", signal_number);
-      if (watcher) {
-        (*watcher)->stop();
-      }
-      if (status_server) {
-        status_server->stop();
-      }
-      io.stop();
+      reload_signal.cancel();
+      stopMainLoop(running, signal_number);
     }
   });
 
   worker.start();
-  log->info("ready export_folder={} state_dir={}", config.export_folder.string(),
-            config.state_dir.string());
+  // Posted, so that READY=1 leaves once the loop runs and the status endpoint replies.
+  boost::asio::post(io, [&running] { announceReady(running); });
   io.run();
+  stopping = true;
   worker.stop();
   log->info("stopped");
   return 0;

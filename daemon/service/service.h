@@ -1,11 +1,12 @@
-// The resident process: watches the export folder, runs the pipeline on its schedule and stops
-// cleanly on SIGINT or SIGTERM.
+// The resident process: watches the export folder, runs the pipeline on its schedule, reloads
+// its configuration on SIGHUP and stops cleanly on SIGINT or SIGTERM.
 #pragma once
 
 #include <memory>
 
 #include "common/status.h"
 #include "config/config.h"
+#include "service/service_manager.h"
 
 namespace alur::service {
 
@@ -14,8 +15,12 @@ namespace alur::service {
 // other start-up failures.
 int runService(const config::Config& config);
 
+// Runs the service as above and reports its readiness, reloads, stop and watchdog pings to
+// `manager`. runService(config) uses the systemd manager.
+int runService(const config::Config& config, ServiceManager& manager);
+
 // Loads the files the configuration names (profile, postal reference table), as `run` does at
-// start, so that `alur-relay check` finds every mistake `run` would stop on.
+// start, so that `alur-relay check-config` finds every mistake `run` would stop on.
 Status checkConfiguredFiles(const config::Config& config);
 
 }  // namespace alur::service

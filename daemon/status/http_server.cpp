@@ -195,6 +195,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
 
 HttpServer::~HttpServer() { stop(); }
 
+void HttpServer::setConfig(const config::Config& config) { state_->config = config; }
+
 void HttpServer::stop() {
   if (state_->stopped) {
     return;

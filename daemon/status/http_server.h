@@ -23,6 +23,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Replaces the configuration that the routes read, e.g. the /health thresholds after a
+  // reload. Call on the io_context's thread.
+  void setConfig(const config::Config& config);
   // Stops accepting; connections in progress end at their timeout at the latest.
   void stop();
   // The bound address and port, e.g. "127.0.0.1:8470".

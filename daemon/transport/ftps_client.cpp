@@ -115,6 +115,8 @@ std::string describeReason(CURLcode code, long ftp_code, const std::string& curl
       return "remote directory not accessible: " + curl_error;
     case CURLE_REMOTE_FILE_NOT_FOUND:
       return "remote file not found";
+    case CURLE_ABORTED_BY_CALLBACK:
+      return "interrupted because the service is stopping";
     default:
       return curl_error;
   }
@@ -151,6 +153,8 @@ std::string adviceFor(CURLcode code, long ftp_code, Outcome outcome) {
       return "check that the remote directory exists and that the FTP user may enter it";
     case CURLE_WRITE_ERROR:
       return "check the free space and permissions of the local directory";
+    case CURLE_ABORTED_BY_CALLBACK:
+      return "the service tries again after its next start";
     default:
       break;
   }
@@ -310,6 +314,11 @@ Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error) {
   if (code == CURLE_OK) {
     return Outcome::kOk;
   }
+  // The progress callback stopped the request because the service is stopping; the next start
+  // tries again.
+  if (code == CURLE_ABORTED_BY_CALLBACK) {
+    return Outcome::kTransient;
+  }
   if (code == CURLE_SSL_CONNECT_ERROR) {
     return isTlsMismatch(curl_error) ? Outcome::kPermanent : Outcome::kTransient;
   }
@@ -334,11 +343,12 @@ Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error) {
   return isServerOrDiskHiccup(code) ? Outcome::kTransient : Outcome::kPermanent;
 }
 
-FtpsClient::FtpsClient(FtpsSettings settings)
-    : settings_(std::move(settings)), easy_(makeCurlEasy()) {}
+FtpsClient::FtpsClient(FtpsSettings settings, ProgressCallback on_progress)
+    : settings_(std::move(settings)), on_progress_(std::move(on_progress)), easy_(makeCurlEasy()) {}
 
-std::unique_ptr<Transport> makeFtpsTransport(const FtpsSettings& settings) {
-  return std::make_unique<FtpsClient>(settings);
+std::unique_ptr<Transport> makeFtpsTransport(const FtpsSettings& settings,
+                                             ProgressCallback on_progress) {
+  return std::make_unique<FtpsClient>(settings, std::move(on_progress));
 }
 
 TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
@@ -783,6 +793,11 @@ CURLcode FtpsClient::prepare(const std::string& url) {
   // A NOBODY request passes "Content-Length" lines to the write callback, and the default one
   // would print them on stdout.
   set(CURLOPT_WRITEFUNCTION, discardBody);
+  if (on_progress_) {
+    set(CURLOPT_XFERINFOFUNCTION, onProgress);
+    set(CURLOPT_XFERINFODATA, this);
+    set(CURLOPT_NOPROGRESS, 0L);
+  }
   return code;
 }
 
@@ -842,6 +857,14 @@ size_t FtpsClient::onHeader(char* data, size_t size, size_t count, void* user_da
     static_cast<FtpsClient*>(user_data)->last_server_reply_ = std::move(line);
   }
   return length;
+}
+
+// Returns non-zero, which makes libcurl abort with CURLE_ABORTED_BY_CALLBACK, when the callback
+// returns false.
+int FtpsClient::onProgress(void* user_data, curl_off_t /*download_total*/,
+                           curl_off_t /*downloaded*/, curl_off_t /*upload_total*/,
+                           curl_off_t /*uploaded*/) {
+  return static_cast<FtpsClient*>(user_data)->on_progress_() ? 0 : 1;
 }
 
 std::string FtpsClient::directoryUrl(const std::string& remote_dir) const {

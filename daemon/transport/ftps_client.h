@@ -31,7 +31,7 @@ Outcome classify(CURLcode code, long ftp_code, std::string_view curl_error = {})
 // per thread.
 class FtpsClient final : public Transport {
  public:
-  explicit FtpsClient(FtpsSettings settings);
+  explicit FtpsClient(FtpsSettings settings, ProgressCallback on_progress = {});
 
   TransferResult upload(const std::filesystem::path& local_file, const std::string& remote_dir,
                         const std::string& final_name, const std::string& temp_suffix) override;
@@ -100,11 +100,14 @@ class FtpsClient final : public Transport {
   TransferResult setupFailure(CURLcode code) const;
 
   static size_t onHeader(char* data, size_t size, size_t count, void* user_data);
+  static int onProgress(void* user_data, curl_off_t download_total, curl_off_t downloaded,
+                        curl_off_t upload_total, curl_off_t uploaded);
   void readCertificateExpiry();
 
   std::optional<std::chrono::system_clock::time_point> certificate_expiry_;
 
   FtpsSettings settings_;
+  ProgressCallback on_progress_;
   CurlEasy easy_;
   std::array<char, CURL_ERROR_SIZE> error_buffer_{};
   std::string last_server_reply_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,8 +76,14 @@ class Transport {
   }
 };
 
+// Called on the transferring thread about once a second while a request runs, even while no
+// byte moves, and more often while bytes move. Returning false aborts the request, which then
+// fails as kTransient. The service returns false when it stops.
+using ProgressCallback = std::function<bool()>;
+
 // Returns the libcurl FTPS implementation: TLS always required on control and data channels,
 // server certificate and host name always verified, passive mode, TLS session reuse.
-std::unique_ptr<Transport> makeFtpsTransport(const FtpsSettings& settings);
+std::unique_ptr<Transport> makeFtpsTransport(const FtpsSettings& settings,
+                                             ProgressCallback on_progress = {});
 
 }  // namespace alur::transport

@@ -1,5 +1,5 @@
 // Reads small configuration files written to a temporary folder with loadConfig, one rule per
-// test, and runs `alur-relay check` on a bad file.
+// test, and runs `alur-relay check-config` on a bad file.
 #include "config/config.h"
 
 #include <cstdio>
@@ -73,10 +73,11 @@ std::string withoutKey(const std::string& text, const std::string& key) {
   return out;
 }
 
-// Runs `alur-relay check --config FILE` and returns its exit code, with what it wrote to
+// Runs `alur-relay COMMAND --config FILE` and returns its exit code, with what it wrote to
 // standard error in `errors`.
-int runCheck(const fs::path& config_file, std::string* errors) {
-  std::string command = "'" ALUR_BINARY_DIR "/daemon/alur-relay' check --config '" +
+int runCheck(const fs::path& config_file, std::string* errors,
+             const std::string& check_command = "check-config") {
+  std::string command = "'" ALUR_BINARY_DIR "/daemon/alur-relay' " + check_command + " --config '" +
                         config_file.string() + "' 2>&1 >/dev/null";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {
@@ -211,6 +212,12 @@ TEST_F(ConfigTest, ExampleFileLoads) {
   std::string text = withValue(example, "state_dir", (folder_ / "state").string());
   text = withValue(text, "folder", (folder_ / "exports").string());
   text = withValue(text, "profile", (folder_ / "sample-a.profile").string());
+  text = withValue(text, "siret", "73282932000074");
+  text = withValue(text, "professional_card", "CPI 7501 2016 000 012 345");
+  text = withValue(text, "company_name", "Agence du Port");
+  text = withValue(text, "host", "ftps.example.invalid");
+  text = withValue(text, "user", "agence");
+  text = withValue(text, "password", "secret");
 
   auto config = load(text);
   ASSERT_TRUE(config.ok()) << config.message();
@@ -218,8 +225,43 @@ TEST_F(ConfigTest, ExampleFileLoads) {
   EXPECT_EQ(config->contributor.company_name, "Agence du Port");
   EXPECT_EQ(config->ftps.host, "ftps.example.invalid");
   EXPECT_EQ(config->ftps.password, "secret");
+  EXPECT_EQ(config->settings.at("platform.port"), "21");
+  EXPECT_EQ(config->settings.at("schedule.daily_at"), "02:30");
+  EXPECT_EQ(config->settings.at("contributor.siret"), "73282932000074");
   EXPECT_EQ(config->receipts.report_separator, ';');
   EXPECT_EQ(config->postal_table, "/usr/share/alur-relay/laposte_hexasmal.csv");
+}
+
+// The example is the configuration a fresh installation gets: it leaves the agency's values
+// empty, and the check lists them all in one message.
+TEST_F(ConfigTest, ExampleListsKeysToFillIn) {
+  std::string example = testing::readFileBytes(ALUR_SOURCE_DIR "/config/alur-relay.conf.example");
+  std::string text = withValue(example, "state_dir", (folder_ / "state").string());
+
+  auto config = load(text);
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(contains(config.message(), "6 required keys are empty: "));
+  for (const std::string key :
+       {"contributor.siret", "contributor.professional_card", "contributor.company_name",
+        "platform.host", "platform.user", "platform.password"}) {
+    std::string name = key.substr(key.find('.') + 1);
+    EXPECT_TRUE(
+        contains(config.message(),
+                 key + " (line " + std::to_string(lineStartingWith(text, name + " =")) + ")"));
+  }
+  EXPECT_TRUE(contains(config.message(), "run alur-relay check-config again"));
+  EXPECT_FALSE(fs::exists(folder_ / "state")) << "state_dir created for a file with errors";
+}
+
+TEST_F(ConfigTest, MissingKeysListedTogether) {
+  std::string text = withoutKey(withValue(minimalConfig(), "user", ""), "siret");
+
+  auto config = load(text);
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(contains(config.message(),
+                       "2 required keys are empty: contributor.siret (missing), platform.user "
+                       "(line " +
+                           std::to_string(lineStartingWith(text, "user =")) + ")"));
 }
 
 TEST_F(ConfigTest, ExampleCommentsOnTheirOwnLines) {
@@ -582,6 +624,17 @@ TEST_F(ConfigTest, CheckCommandAcceptsValidFile) {
                                           "/data/laposte_hexasmal.csv\n");
   EXPECT_EQ(runCheck(file, &errors), 0) << errors;
   EXPECT_EQ(errors, "");
+}
+
+TEST_F(ConfigTest, CheckIsAliasOfCheckConfig) {
+  std::string errors;
+  fs::path file = write(minimalConfig() + "[reference]\npostal_table = " ALUR_SOURCE_DIR
+                                          "/data/laposte_hexasmal.csv\n");
+  EXPECT_EQ(runCheck(file, &errors, "check"), 0) << errors;
+
+  file = write(withValue(minimalConfig(), "siret", "12345678912345"));
+  EXPECT_EQ(runCheck(file, &errors, "check"), kExitConfig);
+  EXPECT_TRUE(contains(errors, "contributor.siret"));
 }
 
 }  // namespace

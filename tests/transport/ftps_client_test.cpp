@@ -763,6 +763,36 @@ TEST(FtpsClientFailureTest, ImplicitTlsOnExplicitPortIsPermanent) {
   EXPECT_THAT(result.message, HasSubstr("platform.tls"));
 }
 
+// A server that accepts the connection and stays silent: libcurl waits for its greeting, and
+// the progress callback must keep running (about once a second) so that the service's watchdog
+// counts the thread as alive. Returning false ends the wait as a transient failure.
+TEST(FtpsClientFailureTest, ProgressCallbackRunsWhileServerIsSilent) {
+  ScriptedFtpServer server([](ScriptedFtpServer& self, int client) { self.readSome(client); });
+  constexpr auto kSilence = std::chrono::milliseconds(2500);
+  std::vector<Clock::time_point> calls;
+  const Clock::time_point started = Clock::now();
+  FtpsClient client(scriptedSettings(server.port()), [&] {
+    calls.push_back(Clock::now());
+    return calls.back() - started < kSilence;
+  });
+  std::vector<std::string> names;
+
+  const TransferResult result = client.list("/depot", &names);
+  const auto took = Clock::now() - started;
+
+  EXPECT_EQ(result.outcome, Outcome::kTransient) << result.message;
+  EXPECT_THAT(result.message, HasSubstr("interrupted because the service is stopping"));
+  EXPECT_GE(took, kSilence);
+  // The server closes the connection after kScriptedServerTimeoutMs.
+  EXPECT_LT(took, std::chrono::milliseconds(kScriptedServerTimeoutMs));
+  ASSERT_FALSE(calls.empty());
+  Clock::duration longest_gap = calls.front() - started;
+  for (std::size_t i = 1; i < calls.size(); ++i) {
+    longest_gap = std::max(longest_gap, calls[i] - calls[i - 1]);
+  }
+  EXPECT_LE(longest_gap, std::chrono::milliseconds(1500));
+}
+
 TEST(FtpsClientFailureTest, ServiceNotAvailableIsTransient) {
   ScriptedFtpServer server([](ScriptedFtpServer& self, int client) {
     self.sendText(client, "421 Too many connections, try again later.\r\n");
@@ -898,6 +928,12 @@ TEST(ClassifyTest, NetworkFailureOutranksEarlierReply) {
 
 TEST(ClassifyTest, CertificateFailureOutranksTransientReply) {
   EXPECT_EQ(classify(CURLE_PEER_FAILED_VERIFICATION, 421), Outcome::kPermanent);
+}
+
+TEST(ClassifyTest, AbortByProgressCallbackIsTransient) {
+  // Even after a 5yz reply to an earlier command: the batch must not fail because of a stop.
+  EXPECT_EQ(classify(CURLE_ABORTED_BY_CALLBACK, 0), Outcome::kTransient);
+  EXPECT_EQ(classify(CURLE_ABORTED_BY_CALLBACK, 550), Outcome::kTransient);
 }
 
 }  // namespace
