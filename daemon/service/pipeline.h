@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
+#include "schedule/upload_retry.h"
 #include "store/store.h"
 #include "transport/transport.h"
 
@@ -74,6 +75,7 @@ class Pipeline {
   TransportFactory transports_;
   const Clock& clock_;
   std::mt19937_64 random_;
+  schedule::UploadRetries retries_;
   std::string recorded_certificate_expiry_;  // last value written to the meta table
 };
 

@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -22,14 +23,13 @@
 #include "common/state_lock.h"
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
+#include "schedule/stored_schedule.h"
 #include "service/folder_watcher.h"
 #include "service/pipeline.h"
 #include "status/http_server.h"
 #include "status/status_facts.h"
 #include "store/store.h"
 #include "transport/transport.h"
-
-#include <fnmatch.h>
 
 namespace alur::service {
 namespace {
@@ -50,6 +50,7 @@ class Worker {
       : config_(config),
         pipeline_(pipeline),
         store_(store),
+        schedule_(config.schedule, clock_, store),
         timer_(io_),
         guard_(io_.get_executor()) {}
 
@@ -161,8 +162,7 @@ class Worker {
         continue;
       }
       if (*outcome == ImportOutcome::kImported) {
-        last_import_ = Steady::now();
-        imported_since_batch_ = true;
+        schedule_.noteImport();
       }
       handled_[file] = now;
       it = candidates_.erase(it);
@@ -170,25 +170,8 @@ class Worker {
   }
 
   void buildIfScheduled() {
-    bool due = false;
-    if (config_.schedule.mode == "after-import") {
-      due = imported_since_batch_ &&
-            Steady::now() - last_import_ >= std::chrono::seconds(config_.schedule.delay_seconds);
-    } else {
-      auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-      std::tm local{};
-      localtime_r(&now, &local);
-      int today = (local.tm_year + 1900) * 10000 + (local.tm_mon + 1) * 100 + local.tm_mday;
-      bool past = local.tm_hour * 60 + local.tm_min >=
-                  config_.schedule.daily_hour * 60 + config_.schedule.daily_minute;
-      // NOTE: a day is identified by its local date only; runs across DST changes and clock
-      // jumps are not yet guarded beyond "at most once per local date".
-      due = past && last_daily_run_ != today;
-      if (due) {
-        pending_daily_run_ = today;
-      }
-    }
-    if (!due) {
+    auto run = schedule_.due();
+    if (!run) {
       return;
     }
     auto built = pipeline_.buildBatch();
@@ -196,8 +179,7 @@ class Worker {
     if (!built) {
       return;  // tried again at the next tick, with the same trigger
     }
-    imported_since_batch_ = false;
-    last_daily_run_ = pending_daily_run_;
+    schedule_.recordRun(*run);
   }
 
   // Logs an error once per change of message, so a lasting fault does not flood the log.
@@ -238,6 +220,8 @@ class Worker {
   const config::Config& config_;
   Pipeline& pipeline_;
   store::Store& store_;
+  SystemClock clock_;
+  schedule::StoredSchedule schedule_;
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
@@ -247,10 +231,6 @@ class Worker {
   std::map<std::string, std::string> last_errors_;
   Steady::time_point last_rescan_{};
   Steady::time_point last_poll_{};
-  Steady::time_point last_import_{};
-  bool imported_since_batch_ = false;
-  int last_daily_run_ = 0;
-  int pending_daily_run_ = 0;
 };
 
 }  // namespace
