@@ -3,6 +3,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/state_lock.h"
 #include "schedule/stored_schedule.h"
 #include "schedule/upload_retry.h"
 #include "status/next_upload.h"
@@ -13,7 +14,7 @@ namespace {
 // Writes the lines that follow the first line of a batch: attempts, errors and what comes next.
 void describeBatch(std::ostream& out, const store::BatchRow& b,
                    const std::vector<store::UploadAttempt>& attempts, const config::Config& config,
-                   std::chrono::system_clock::time_point now) {
+                   bool service_running, std::chrono::system_clock::time_point now) {
   const std::string indent = "      ";
   std::string failed_at = lastFailureAt(attempts);
   if (b.attempts > 0) {
@@ -32,7 +33,10 @@ void describeBatch(std::ostream& out, const store::BatchRow& b,
     auto at = schedule::effectiveNextAttempt(
         b.next_attempt_at, now, std::chrono::seconds(config.schedule.retry_max_seconds));
     if (at <= now) {
-      out << indent << "next attempt: at the next check of the running service\n";
+      out << indent << "next attempt: "
+          << (service_running ? "now, at the next check of the running service"
+                              : "as soon as the service starts")
+          << "\n";
     } else {
       out << indent << "next attempt: " << formatUtc(at) << " (in "
           << formatDuration(std::chrono::duration_cast<std::chrono::seconds>(at - now))
@@ -108,7 +112,10 @@ Result<std::string> renderQueue(const config::Config& config,
   auto last_run = schedule::loadLastRun(**store);
   std::map<std::string, int> counts(overview->leases_by_state.begin(),
                                     overview->leases_by_state.end());
+  const bool running = isStateFolderLocked(config.state_dir);
   std::ostringstream out;
+  out << "Service: "
+      << (running ? "running" : "stopped, so nothing is built or uploaded until it starts") << "\n";
   out << "Leases waiting for the next batch: " << counts["pending"];
   if (!overview->oldest_pending_since.empty()) {
     out << ", the oldest queued at " << overview->oldest_pending_since << " ("
@@ -140,7 +147,7 @@ Result<std::string> renderQueue(const config::Config& config,
     if (!attempts) {
       return attempts.status();
     }
-    describeBatch(out, b, *attempts, config, now);
+    describeBatch(out, b, *attempts, config, running, now);
   }
   return out.str();
 }

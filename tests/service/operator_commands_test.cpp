@@ -254,6 +254,9 @@ class OperatorCommandsTest : public ::testing::Test {
 TEST_F(OperatorCommandsTest, QueueListsWaitingAndStuck) {
   CliResult queue = runCli({"queue", "--config", config()}, work_);
   ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  EXPECT_TRUE(contains(queue.out,
+                       "Service: stopped, so nothing is built or uploaded until it "
+                       "starts\n"));
   EXPECT_TRUE(contains(queue.out, "Leases waiting for the next batch: 2, the oldest queued at"));
   EXPECT_TRUE(contains(queue.out, "Next batch: a batch 3600 s after the next export is read"));
   EXPECT_TRUE(contains(queue.out, "Leases to correct in the management software: 2"));
@@ -306,6 +309,10 @@ TEST_F(OperatorCommandsTest, ResendYesRebuildsFailedBatch) {
   EXPECT_EQ(row.last_error, "");
   EXPECT_EQ(batch(rejected_).state, "failed");  // only the named batch
   EXPECT_EQ(leasesInState("rejected"), 2);
+
+  CliResult queue = runCli({"queue", "--config", config()}, work_);
+  EXPECT_TRUE(contains(queue.out, "  " + failed_ + "  built  1 leases"));
+  EXPECT_TRUE(contains(queue.out, "next attempt: as soon as the service starts"));
 }
 
 TEST_F(OperatorCommandsTest, ResendNameWithoutExtension) {
@@ -388,6 +395,7 @@ TEST_F(OperatorCommandsTest, CommandsWorkWhileServiceRuns) {
   startService();
   CliResult queue = runCli({"queue", "--config", config()}, work_);
   ASSERT_EQ(queue.exit_code, 0) << queue.err;
+  EXPECT_TRUE(contains(queue.out, "Service: running\n"));
   EXPECT_TRUE(contains(queue.out, failed_));
 
   CliResult resend = runCli({"resend", failed_, "--yes", "--config", config()}, work_);
