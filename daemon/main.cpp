@@ -7,12 +7,16 @@
 
 #include <boost/program_options.hpp>
 
+#include <unistd.h>
+
 #include "common/clock.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "ingest/check_export.h"
 #include "notify/notifier.h"
+#include "service/resend.h"
 #include "service/service.h"
+#include "status/queue_report.h"
 #include "status/status_json.h"
 #include "status/status_report.h"
 #include "store/store.h"
@@ -32,9 +36,14 @@ constexpr const char* kUsage =
     "  check-config\n"
     "            check the configuration and its files; exit 0, or 78 when unusable\n"
     "            (check is another name for it)\n"
+    "  queue     list what waits or is stuck: pending leases, the next batch, and every batch\n"
+    "            not yet certified with its attempts, next attempt and last error\n"
     "  resend    put failed batches back to work once their cause is fixed (a batch that\n"
     "            never reached the platform is sent again under its name; the leases of a\n"
     "            batch the platform rejected as a whole go into a new batch)\n"
+    "  resend BATCH [--yes]\n"
+    "            the same for one batch, or try a batch waiting for a retry at once; prints\n"
+    "            what will happen and asks for confirmation unless --yes is given\n"
     "  notify-test\n"
     "            send a test mail to email.to and email.alerts_to; exit 0 when the server\n"
     "            accepted it, 1 when not, 78 when e-mail is off\n"
@@ -99,6 +108,7 @@ int main(int argc, char** argv) {
       ("config,c", po::value(&config_path)->default_value(config_path), "configuration file")
       ("profile", po::value(&profile_path), "check-export: profile of the export")
       ("json", "status, check-export: print one JSON document")
+      ("yes,y", "resend BATCH: do not ask for confirmation")
       ("postal-table", po::value(&postal_table_path)->default_value(postal_table_path),
        "check-export: La Poste's postal code table (CSV)");
   po::options_description hidden;
@@ -136,8 +146,10 @@ int main(int argc, char** argv) {
     }
     return checkExport(operands[0], profile_path, postal_table_path, args.count("json") > 0);
   }
-  if (!operands.empty()) {
-    std::cerr << "alur-relay: unexpected argument " << operands[0] << "\n" << kUsage << options;
+  const std::size_t allowed_operands = command == "resend" ? 1 : 0;
+  if (operands.size() > allowed_operands) {
+    std::cerr << "alur-relay: unexpected argument " << operands[allowed_operands] << "\n"
+              << kUsage << options;
     return 64;
   }
 
@@ -165,9 +177,27 @@ int main(int argc, char** argv) {
     std::cout << *text;
     return 0;
   }
+  if (command == "queue") {
+    // queue only reads the state, as status does.
+    if (int rc = loadOrExit(config_path, config, {.check_state_dir_writable = false}); rc != 0) {
+      return rc;
+    }
+    auto text = alur::status::renderQueue(config, std::chrono::system_clock::now());
+    if (!text) {
+      std::cerr << "alur-relay: " << text.message() << "\n";
+      return 1;
+    }
+    std::cout << *text;
+    return 0;
+  }
   if (command == "resend") {
     if (int rc = loadOrExit(config_path, config); rc != 0) {
       return rc;
+    }
+    if (!operands.empty()) {
+      alur::service::ResendRequest request{operands[0], args.count("yes") > 0,
+                                           ::isatty(STDIN_FILENO) == 1};
+      return alur::service::resendBatch(config, request, std::cin, std::cout, std::cerr);
     }
     auto store = alur::store::Store::open(config.databasePath());
     if (!store) {

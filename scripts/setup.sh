@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev libboost-program-options1.81-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libspdlog-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libexpat1-dev libsystemd-dev
-  vsftpd openssl curl python3 python3-aiosmtpd sqlite3
+  vsftpd openssl curl python3 python3-aiosmtpd sqlite3 tzdata
   dpkg-dev systemd init-system-helpers
   clang libclang-rt-14-dev llvm
   prometheus chromium

@@ -26,6 +26,30 @@ class SystemClock : public Clock {
   }
 };
 
+// A clock that moves only when a caller sets or advances it: for tests, and to evaluate a
+// schedule at a given time.
+class ManualClock : public Clock {
+ public:
+  explicit ManualClock(std::chrono::system_clock::time_point now = {},
+                       std::chrono::steady_clock::time_point steady_now = {})
+      : now_(now), steady_now_(steady_now) {}
+
+  std::chrono::system_clock::time_point now() const override { return now_; }
+  std::chrono::steady_clock::time_point steadyNow() const override { return steady_now_; }
+
+  // Moves both clocks forward by `elapsed`, as time passing does.
+  void advance(std::chrono::steady_clock::duration elapsed) {
+    now_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(elapsed);
+    steady_now_ += elapsed;
+  }
+  // Sets the wall clock only, as an administrator or NTP does; the monotonic clock stays.
+  void setWallClock(std::chrono::system_clock::time_point now) { now_ = now; }
+
+ private:
+  std::chrono::system_clock::time_point now_;
+  std::chrono::steady_clock::time_point steady_now_;
+};
+
 // Formats a time as ISO 8601 UTC with seconds, e.g. "2026-12-04T16:05:50Z".
 std::string formatUtc(std::chrono::system_clock::time_point time);
 

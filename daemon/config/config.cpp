@@ -42,8 +42,8 @@ struct RawValues {
   std::string host, user, password, ca_file, tls_mode, upload_dir, return_dir, temp_suffix;
   std::string rename;
   int port = 0, connect_timeout = 0, transfer_timeout = 0;
-  std::string schedule_mode, daily_at;
-  int delay_seconds = 0, retry_initial = 0, retry_max = 0;
+  std::string schedule_mode, schedule_time, daily_at, window_from, window_until, days;
+  int delay_seconds = 0, every_minutes = 0, retry_initial = 0, retry_max = 0;
   int poll_seconds = 0;
   std::string ack_pattern, report_pattern, certificate_pattern, report_separator;
   std::string status_integrated, status_rejected, report_encoding, report_columns;
@@ -93,7 +93,12 @@ po::options_description describe(RawValues& v) {
       ("platform.connect_timeout_seconds", po::value(&v.connect_timeout)->default_value(30))
       ("platform.transfer_timeout_seconds", po::value(&v.transfer_timeout)->default_value(600))
       ("schedule.mode", po::value(&v.schedule_mode)->default_value("daily"))
-      ("schedule.daily_at", po::value(&v.daily_at)->default_value("02:30"))
+      ("schedule.time", po::value(&v.schedule_time)->default_value("02:30"))
+      ("schedule.daily_at", po::value(&v.daily_at)->default_value(""))
+      ("schedule.every_minutes", po::value(&v.every_minutes)->default_value(30))
+      ("schedule.from", po::value(&v.window_from)->default_value("08:00"))
+      ("schedule.until", po::value(&v.window_until)->default_value("19:00"))
+      ("schedule.days", po::value(&v.days)->default_value("mon-sun"))
       ("schedule.delay_seconds", po::value(&v.delay_seconds)->default_value(300))
       ("schedule.retry_initial_seconds", po::value(&v.retry_initial)->default_value(60))
       ("schedule.retry_max_seconds", po::value(&v.retry_max)->default_value(3600))
@@ -461,19 +466,125 @@ std::optional<std::pair<int, int>> parseTimeOfDay(const std::string& text) {
   return std::pair{h, m};
 }
 
-Status checkSchedule(const RawValues& v, const ConfigSource& source, Config& c) {
-  if (v.schedule_mode != "daily" && v.schedule_mode != "after-import") {
-    return source.valueError("schedule.mode", v.schedule_mode,
-                             "is invalid; use daily (at schedule.daily_at) or after-import");
+// Parses a list of days such as "mon-fri", "mon,wed,fri" or "fri-mon" (a range may wrap past
+// Sunday) into flags indexed like std::tm::tm_wday. On error, returns std::nullopt and puts the
+// item it cannot read in `bad`.
+std::optional<std::array<bool, 7>> parseWeekdays(const std::string& text, std::string* bad) {
+  static const std::vector<std::string> kNames = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  auto dayIndex = [](const std::string& name) -> int {
+    auto it = std::find(kNames.begin(), kNames.end(), toLowerAscii(trim(name)));
+    return it == kNames.end() ? -1 : static_cast<int>(it - kNames.begin());
+  };
+  std::array<bool, 7> days{};
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? text.size() + 1 : comma + 1;
+    std::size_t dash = item.find('-');
+    int first = dayIndex(item.substr(0, dash));
+    int last = dash == std::string::npos ? first : dayIndex(item.substr(dash + 1));
+    if (first < 0 || last < 0) {
+      *bad = trim(item).empty() ? "an empty item" : trim(item);
+      return std::nullopt;
+    }
+    for (int day = first;; day = (day + 1) % 7) {
+      days[day] = true;
+      if (day == last) {
+        break;
+      }
+    }
   }
-  auto time_of_day = parseTimeOfDay(v.daily_at);
+  return days;
+}
+
+// Reads the time of a daily run from schedule.time, or from schedule.daily_at, its older name.
+Status checkDailyTime(const RawValues& v, const ConfigSource& source, Config& c) {
+  std::string key = "schedule.time";
+  std::string value = v.schedule_time;
+  if (source.lineOf("schedule.daily_at") != 0) {
+    if (source.lineOf("schedule.time") != 0) {
+      return source.error("schedule.daily_at",
+                          "is the older name of schedule.time, and both are set; keep only "
+                          "time = " +
+                              v.schedule_time);
+    }
+    key = "schedule.daily_at";
+    value = v.daily_at;
+  }
+  auto time_of_day = parseTimeOfDay(value);
   if (!time_of_day) {
-    return source.valueError("schedule.daily_at", v.daily_at.substr(0, 16),
+    return source.valueError(key, value.substr(0, 16),
                              "is not a time of day; write HH:MM in local time, e.g. 02:30");
   }
-  c.schedule.mode = v.schedule_mode;
   c.schedule.daily_hour = time_of_day->first;
   c.schedule.daily_minute = time_of_day->second;
+  return Status::Ok();
+}
+
+// Reads the window and the period of mode = every, and the days of both calendar modes.
+Status checkWindow(const RawValues& v, const ConfigSource& source, Config& c) {
+  auto from = parseTimeOfDay(v.window_from);
+  if (!from) {
+    return source.valueError("schedule.from", v.window_from.substr(0, 16),
+                             "is not a time of day; write HH:MM in local time, e.g. 08:00");
+  }
+  auto until = parseTimeOfDay(v.window_until);
+  if (!until) {
+    return source.valueError("schedule.until", v.window_until.substr(0, 16),
+                             "is not a time of day; write HH:MM in local time, e.g. 19:00");
+  }
+
+  int from_minute = from->first * 60 + from->second;
+  int until_minute = until->first * 60 + until->second;
+  if (v.schedule_mode == "every" && until_minute <= from_minute) {
+    std::string from_shown =
+        v.window_from + (source.lineOf("schedule.from") == 0 ? " (the default)" : "");
+    return source.valueError("schedule.until", v.window_until,
+                             "is not later than schedule.from = " + from_shown +
+                                 "; the window must end after it starts on the same day, "
+                                 "e.g. from = 08:00 and until = 19:00 (a window across "
+                                 "midnight is not supported)");
+  }
+
+  if (v.every_minutes < 1 || v.every_minutes > 24 * 60) {
+    return source.valueError("schedule.every_minutes", std::to_string(v.every_minutes),
+                             "is out of range; use a number of minutes between 1 and 1440");
+  }
+
+  std::string bad;
+  auto days = parseWeekdays(v.days, &bad);
+  if (!days) {
+    return source.valueError("schedule.days", v.days,
+                             "is invalid: " + bad +
+                                 " is not a day; write days as mon, tue, wed, thu, fri, sat, "
+                                 "sun or ranges such as mon-fri, separated by commas");
+  }
+
+  c.schedule.window_from_minute = from_minute;
+  c.schedule.window_until_minute = until_minute;
+  c.schedule.every_minutes = v.every_minutes;
+  c.schedule.weekdays = *days;
+  return Status::Ok();
+}
+
+Status checkSchedule(const RawValues& v, const ConfigSource& source, Config& c) {
+  if (v.schedule_mode != "daily" && v.schedule_mode != "every" &&
+      v.schedule_mode != "after-import") {
+    return source.valueError("schedule.mode", v.schedule_mode,
+                             "is invalid; use daily (once a day at schedule.time), every "
+                             "(every schedule.every_minutes from schedule.from until "
+                             "schedule.until) or after-import (schedule.delay_seconds after "
+                             "each export)");
+  }
+  c.schedule.mode = v.schedule_mode;
+  if (Status s = checkDailyTime(v, source, c); !s) {
+    return s;
+  }
+  if (Status s = checkWindow(v, source, c); !s) {
+    return s;
+  }
   for (auto [value, key] : {std::pair{v.delay_seconds, "schedule.delay_seconds"},
                             std::pair{v.retry_initial, "schedule.retry_initial_seconds"},
                             std::pair{v.retry_max, "schedule.retry_max_seconds"},

@@ -2,6 +2,7 @@
 // default and its meaning are listed in config/alur-relay.conf.example.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -14,12 +15,18 @@
 namespace alur::config {
 
 struct ScheduleSettings {
-  // "after-import": a batch is built `delay_seconds` after the last import (and then at each
-  // import); "daily": a batch is built once a day at `daily_at` (local time, HH:MM).
+  // "daily": one batch a day at daily_hour:daily_minute. "every": a batch every every_minutes
+  // from window_from_minute until window_until_minute. Both use local time and run only on the
+  // days set in `weekdays`. "after-import": a batch delay_seconds after the last import (and
+  // once delay_seconds after the service starts).
   std::string mode = "daily";
   int delay_seconds = 300;
   int daily_hour = 2;
   int daily_minute = 30;
+  int every_minutes = 30;
+  int window_from_minute = 8 * 60;    // minutes after local midnight, first run of the day
+  int window_until_minute = 19 * 60;  // minutes after local midnight, excluded
+  std::array<bool, 7> weekdays = {true, true, true, true, true, true, true};  // [0] is Sunday
   int retry_initial_seconds = 60;
   int retry_max_seconds = 3600;
 };

@@ -43,7 +43,8 @@ Pipeline::Pipeline(const config::Config& config, store::Store& store,
       postal_table_(postal_table),
       transports_(std::move(transports)),
       clock_(clock),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()),
+      retries_(clock, std::chrono::seconds(config.schedule.retry_max_seconds)) {}
 
 Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
   auto log = logger("ingest");
@@ -303,7 +304,7 @@ void Pipeline::reportUploadRecovery(const store::BatchRow& batch) {
 
 Status Pipeline::uploadDueBatches() {
   auto log = logger("upload");
-  auto due = store_.batchesDueForUpload(formatUtc(clock_.now()));
+  auto due = retries_.dueBatches(store_);
   if (!due) {
     return due.status();
   }
@@ -344,7 +345,7 @@ Status Pipeline::uploadDueBatches() {
     }
     bool permanent = result.outcome == transport::Outcome::kPermanent;
     auto delay = retryDelay(attempt);
-    std::string next = formatUtc(clock_.now() + delay);
+    std::string next = permanent ? "" : retries_.scheduleRetry(batch.id, delay);
     if (Status recorded =
             store_.recordUploadFailure(batch.id, permanent, result.message, now, next);
         !recorded) {

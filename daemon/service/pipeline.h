@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
+#include "schedule/upload_retry.h"
 #include "store/store.h"
 #include "transport/transport.h"
 
@@ -83,6 +84,7 @@ class Pipeline {
   const Clock& clock_;
   std::mt19937_64 random_;
   std::unordered_set<std::string> unknown_returns_;  // logged once each
+  schedule::UploadRetries retries_;
   std::string recorded_certificate_expiry_;  // last value written to the meta table
 
   // The cause of the last transient upload failure logged as an error.

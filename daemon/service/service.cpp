@@ -1,5 +1,6 @@
 #include "service/service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -27,6 +28,7 @@
 #include "lease/postal_table.h"
 #include "notify/notifier.h"
 #include "service/activity.h"
+#include "schedule/stored_schedule.h"
 #include "service/folder_watcher.h"
 #include "service/heartbeat.h"
 #include "service/pipeline.h"
@@ -60,6 +62,7 @@ class Worker {
         store_(store),
         notifier_(notifier),
         heartbeat_(heartbeat),
+        schedule_(std::make_unique<schedule::StoredSchedule>(config.schedule, clock_, store)),
         timer_(io_),
         guard_(io_.get_executor()) {}
 
@@ -89,6 +92,12 @@ class Worker {
   // Runs `task` on the worker thread between two steps, so that it may change the configuration
   // the worker reads without a lock.
   void runOnWorkerThread(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
+
+  // Takes the [schedule] settings of a reloaded configuration. The last run is read again from
+  // the database, so the day's run is not repeated. Call on the worker thread.
+  void reloadSchedule() {
+    schedule_ = std::make_unique<schedule::StoredSchedule>(config_.schedule, clock_, store_);
+  }
 
  private:
   bool matchesPattern(const std::filesystem::path& file) const {
@@ -178,8 +187,7 @@ class Worker {
         continue;
       }
       if (*outcome == ImportOutcome::kImported) {
-        last_import_ = Steady::now();
-        imported_since_batch_ = true;
+        schedule_->noteImport();
       }
       handled_[file] = now;
       it = candidates_.erase(it);
@@ -187,25 +195,8 @@ class Worker {
   }
 
   void buildIfScheduled() {
-    bool due = false;
-    if (config_.schedule.mode == "after-import") {
-      due = imported_since_batch_ &&
-            Steady::now() - last_import_ >= std::chrono::seconds(config_.schedule.delay_seconds);
-    } else {
-      auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-      std::tm local{};
-      localtime_r(&now, &local);
-      int today = (local.tm_year + 1900) * 10000 + (local.tm_mon + 1) * 100 + local.tm_mday;
-      bool past = local.tm_hour * 60 + local.tm_min >=
-                  config_.schedule.daily_hour * 60 + config_.schedule.daily_minute;
-      // NOTE: a day is identified by its local date only; runs across DST changes and clock
-      // jumps are not yet guarded beyond "at most once per local date".
-      due = past && last_daily_run_ != today;
-      if (due) {
-        pending_daily_run_ = today;
-      }
-    }
-    if (!due) {
+    auto run = schedule_->due();
+    if (!run) {
       return;
     }
     auto built = pipeline_.buildBatch();
@@ -213,8 +204,7 @@ class Worker {
     if (!built) {
       return;  // tried again at the next tick, with the same trigger
     }
-    imported_since_batch_ = false;
-    last_daily_run_ = pending_daily_run_;
+    schedule_->recordRun(*run);
   }
 
   // Logs an error once per change of message, so a lasting fault does not flood the log.
@@ -257,6 +247,8 @@ class Worker {
   store::Store& store_;
   notify::Notifier& notifier_;
   Heartbeat& heartbeat_;
+  SystemClock clock_;
+  std::unique_ptr<schedule::StoredSchedule> schedule_;
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
@@ -266,10 +258,6 @@ class Worker {
   std::map<std::string, std::string> last_errors_;
   Steady::time_point last_rescan_{};
   Steady::time_point last_poll_{};
-  Steady::time_point last_import_{};
-  bool imported_since_batch_ = false;
-  int last_daily_run_ = 0;
-  int pending_daily_run_ = 0;
 };
 
 }  // namespace
@@ -367,6 +355,10 @@ void reloadConfiguration(RunningService& running) {
   }
   running.worker.runOnWorkerThread([&running, change = std::move(*plan), pattern_changed] {
     applyReloadable(change.next, change.applied, running.worker_config);
+    if (std::any_of(change.applied.begin(), change.applied.end(),
+                    [](const KeyChange& c) { return c.key.rfind("schedule.", 0) == 0; })) {
+      running.worker.reloadSchedule();
+    }
     if (pattern_changed) {
       running.worker.requestRescan();  // files the old pattern skipped
     }

@@ -4,39 +4,64 @@
 #include <iomanip>
 #include <sstream>
 
+#include "schedule/upload_retry.h"
+
 namespace alur::status {
 
-std::string nextUploadText(const config::Config& config,
-                           const std::vector<store::BatchRow>& batches,
-                           std::chrono::system_clock::time_point now) {
-  for (const auto& batch : batches) {
-    if (batch.state == "built" || batch.state == "uploading") {
-      if (batch.next_attempt_at.empty()) {
-        return batch.file_name + " at the next check (within a second while the service runs)";
-      }
-      return batch.file_name + " at " + batch.next_attempt_at + " (retry)";
-    }
-  }
+std::string formatLocalMinute(std::chrono::system_clock::time_point time) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  std::ostringstream out;
+  out << std::put_time(&local, "%Y-%m-%d %H:%M");
+  return out.str();
+}
+
+std::string nextBuildText(const config::Config& config,
+                          const std::optional<schedule::LastRun>& last_run,
+                          std::chrono::system_clock::time_point now) {
+  const std::string schedule_words = schedule::describe(config.schedule);
   if (config.schedule.mode == "after-import") {
     return "a batch " + std::to_string(config.schedule.delay_seconds) +
            " s after the next export is read, if it brings new or changed leases";
   }
-  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  bool today = local.tm_hour * 60 + local.tm_min <
-               config.schedule.daily_hour * 60 + config.schedule.daily_minute;
-  local.tm_mday += today ? 0 : 1;
-  local.tm_hour = config.schedule.daily_hour;
-  local.tm_min = config.schedule.daily_minute;
-  local.tm_sec = 0;
-  local.tm_isdst = -1;
-  std::time_t next = std::mktime(&local);
-  std::tm shown{};
-  localtime_r(&next, &shown);
-  std::ostringstream out;
-  out << std::put_time(&shown, "%Y-%m-%d %H:%M") << " local time, if leases are pending";
-  return out.str();
+  ManualClock clock(now);
+  schedule::Schedule schedule(config.schedule, clock, last_run);
+  auto next = schedule.nextRun();
+  if (!next) {
+    return "none within the next 8 days (" + schedule_words + ")";
+  }
+  if (*next <= now) {
+    return "due now (" + schedule_words +
+           "): the running service builds a batch within a second, if leases are pending";
+  }
+  return formatLocalMinute(*next) + " local time (" + schedule_words + "), if leases are pending";
+}
+
+std::string nextUploadText(const config::Config& config,
+                           const std::vector<store::BatchRow>& batches,
+                           const std::optional<schedule::LastRun>& last_run,
+                           std::chrono::system_clock::time_point now) {
+  const auto max_delay = std::chrono::seconds(config.schedule.retry_max_seconds);
+  const store::BatchRow* soonest = nullptr;
+  std::chrono::system_clock::time_point soonest_at;
+  for (const auto& batch : batches) {
+    if (batch.state != "built" && batch.state != "uploading") {
+      continue;
+    }
+    auto at = schedule::effectiveNextAttempt(batch.next_attempt_at, now, max_delay);
+    if (soonest == nullptr || at < soonest_at) {
+      soonest = &batch;
+      soonest_at = at;
+    }
+  }
+  if (soonest == nullptr) {
+    return nextBuildText(config, last_run, now);
+  }
+  if (soonest_at <= now) {
+    return soonest->file_name + " at the next check (within a second while the service runs)";
+  }
+  return soonest->file_name + " at " + formatUtc(soonest_at) + " (retry)";
 }
 
 }  // namespace alur::status

@@ -7,6 +7,7 @@
 
 #include "common/state_lock.h"
 #include "lease/record_json.h"
+#include "schedule/stored_schedule.h"
 #include "status/next_upload.h"
 #include "status/status_facts.h"
 #include "store/store.h"
@@ -110,8 +111,11 @@ Result<std::string> renderStatus(const config::Config& config) {
         << i.new_leases << " new, " << i.changed << " changed, " << i.unchanged << " unchanged\n";
   }
 
+  auto last_run = schedule::loadLastRun(**store);
   out << "\nNext upload: "
-      << nextUploadText(config, overview->batches, std::chrono::system_clock::now()) << "\n";
+      << nextUploadText(config, overview->batches, last_run.value_or(std::nullopt),
+                        std::chrono::system_clock::now())
+      << "\n";
   auto certificate = (*store)->getMeta("server_certificate_expires_at");
   if (certificate && !certificate->empty()) {
     out << "Platform TLS certificate expires at " << *certificate << "\n";

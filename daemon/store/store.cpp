@@ -52,12 +52,14 @@ BatchRow readBatch(Statement& s) {
   row.created_at = s.text(11);
   row.uploaded_at = s.text(12);
   row.certificate_path = s.text(13);
+  row.acknowledged_at = s.text(14);
   return row;
 }
 
 constexpr const char* kBatchColumns =
     "SELECT id, year, sequence, file_name, sha256, size, lease_count, state, attempts, "
-    "next_attempt_at, last_error, created_at, uploaded_at, certificate_path FROM batch ";
+    "next_attempt_at, last_error, created_at, uploaded_at, certificate_path, acknowledged_at "
+    "FROM batch ";
 
 // Moves the leases of a batch from one state to another, but only those whose current version
 // is the one in the batch: a lease changed since has moved back to pending and stays there.
@@ -72,6 +74,35 @@ void moveBatchLeases(Database& db, std::int64_t batch_id, const std::string& fro
       .bind(3, batch_id)
       .bind(4, from)
       .run();
+}
+
+// Selects the leases of failed batches that the platform rejected as a whole and that no
+// report line judged, which resending puts back to pending. ?2 is the id of one batch, or NULL
+// for every failed batch.
+constexpr const char* kLeasesToRequeue =
+    "state = 'rejected' AND last_batch_id IN (SELECT id FROM batch WHERE state = 'failed' AND "
+    "uploaded_at IS NOT NULL AND (?2 IS NULL OR id = ?2)) AND EXISTS (SELECT 1 FROM batch_line "
+    "b WHERE b.batch_id = lease.last_batch_id AND b.dwelling_id = lease.dwelling_id AND "
+    "b.platform_status IS NULL)";
+
+void bindBatchOrAll(Statement& s, std::optional<std::int64_t> batch_id) {
+  if (batch_id) {
+    s.bind(2, *batch_id);
+  } else {
+    s.bind(2, std::optional<std::string>());
+  }
+}
+
+// Puts the leases selected by kLeasesToRequeue back to pending and returns their number.
+int requeueRejectedLeases(Database& db, std::optional<std::int64_t> batch_id,
+                          const std::string& now_utc) {
+  auto s = db.prepare(std::string("UPDATE lease SET state = 'pending', queued_at = ?1, "
+                                  "platform_reason = NULL, updated_at = ?1 WHERE ") +
+                      kLeasesToRequeue);
+  s.bind(1, now_utc);
+  bindBatchOrAll(s, batch_id);
+  s.run();
+  return db.changes();
 }
 
 }  // namespace
@@ -384,6 +415,61 @@ Result<std::vector<BatchRow>> Store::batchesDueForUpload(const std::string& now_
   });
 }
 
+Result<std::vector<BatchRow>> Store::batchesWaitingForUpload() {
+  return guarded("cannot list batches to upload", [&]() -> Result<std::vector<BatchRow>> {
+    auto s = db_.prepare(std::string(kBatchColumns) +
+                         "WHERE state IN ('built', 'uploading') ORDER BY id");
+    std::vector<BatchRow> rows;
+    while (s.step()) {
+      rows.push_back(readBatch(s));
+    }
+    return rows;
+  });
+}
+
+Status Store::clampNextAttempt(std::int64_t batch_id, const std::string& latest_utc) {
+  return guarded("cannot move the next attempt of batch " + std::to_string(batch_id),
+                 [&]() -> Status {
+                   WriteTransaction tx(db_);
+                   db_.prepare(
+                          "UPDATE batch SET next_attempt_at = ?2 WHERE id = ?1 AND state IN "
+                          "('built', 'uploading') AND next_attempt_at > ?2")
+                       .bind(1, batch_id)
+                       .bind(2, latest_utc)
+                       .run();
+                   tx.commit();
+                   return Status::Ok();
+                 });
+}
+
+Result<std::vector<BatchRow>> Store::unfinishedBatches() {
+  return guarded("cannot list unfinished batches", [&]() -> Result<std::vector<BatchRow>> {
+    auto s = db_.prepare(std::string(kBatchColumns) +
+                         "WHERE state <> 'certified' AND (state <> 'failed' OR uploaded_at IS "
+                         "NULL OR EXISTS (SELECT 1 FROM lease WHERE " +
+                         kLeasesToRequeue + " AND last_batch_id = batch.id)) ORDER BY id");
+    bindBatchOrAll(s, std::nullopt);
+    std::vector<BatchRow> rows;
+    while (s.step()) {
+      rows.push_back(readBatch(s));
+    }
+    return rows;
+  });
+}
+
+Result<std::vector<UploadAttempt>> Store::uploadAttempts(std::int64_t batch_id) {
+  return guarded("cannot list upload attempts", [&]() -> Result<std::vector<UploadAttempt>> {
+    auto s = db_.prepare(
+        "SELECT at, result, message FROM upload_attempt WHERE batch_id = ?1 ORDER BY id");
+    s.bind(1, batch_id);
+    std::vector<UploadAttempt> rows;
+    while (s.step()) {
+      rows.push_back({s.text(0), s.text(1), s.text(2)});
+    }
+    return rows;
+  });
+}
+
 Result<std::vector<BatchRow>> Store::batchesAwaitingReceipts() {
   return guarded("cannot list batches awaiting receipts", [&]() -> Result<std::vector<BatchRow>> {
     auto s = db_.prepare(std::string(kBatchColumns) +
@@ -478,21 +564,71 @@ Result<int> Store::resendFailed(const std::string& now_utc) {
            "last_error = NULL WHERE state = 'failed' AND uploaded_at IS NULL")
         .run();
     int rebuilt = db_.changes();
-    db_.prepare(
-           "UPDATE lease SET state = 'pending', queued_at = ?1, platform_reason = NULL, "
-           "updated_at = ?1 WHERE state = 'rejected' AND last_batch_id IN (SELECT id FROM "
-           "batch WHERE state = 'failed' AND uploaded_at IS NOT NULL) AND EXISTS (SELECT 1 "
-           "FROM batch_line b WHERE b.batch_id = lease.last_batch_id AND b.dwelling_id = "
-           "lease.dwelling_id AND b.platform_status IS NULL)")
-        .bind(1, now_utc)
-        .run();
-    int requeued = db_.changes();
+    int requeued = requeueRejectedLeases(db_, std::nullopt, now_utc);
     db_.prepare(
            "UPDATE batch SET last_error = 'resent: its leases went into a new batch' "
            "WHERE state = 'failed' AND uploaded_at IS NOT NULL")
         .run();
     tx.commit();
     return rebuilt + (requeued > 0 ? 1 : 0);
+  });
+}
+
+Result<ResendAction> Store::resendBatch(std::int64_t batch_id, const std::string& expected_state,
+                                        const std::string& expected_next_attempt,
+                                        const std::string& now_utc) {
+  return guarded("cannot resend batch " + std::to_string(batch_id), [&]() -> Result<ResendAction> {
+    WriteTransaction tx(db_);
+    auto current = db_.prepare(std::string(kBatchColumns) + "WHERE id = ?1");
+    current.bind(1, batch_id);
+    if (!current.step()) {
+      return Status::Error("no batch with id " + std::to_string(batch_id));
+    }
+    BatchRow row = readBatch(current);
+    current.reset();
+    if (row.state != expected_state || row.next_attempt_at != expected_next_attempt) {
+      std::string next = row.next_attempt_at.empty() ? "" : ", next attempt " + row.next_attempt_at;
+      return Status::Error("batch " + row.file_name + " changed meanwhile: it is now " + row.state +
+                           next +
+                           ". Nothing was changed; run the command again to see what it does now");
+    }
+    ResendAction action = ResendAction::kRetryNow;
+    if (row.state == "failed" && row.uploaded_at.empty()) {
+      db_.prepare(
+             "UPDATE batch SET state = 'built', attempts = 0, next_attempt_at = NULL, "
+             "last_error = NULL WHERE id = ?1")
+          .bind(1, batch_id)
+          .run();
+      action = ResendAction::kBuiltAgain;
+    } else if (row.state == "failed") {
+      if (requeueRejectedLeases(db_, batch_id, now_utc) == 0) {
+        return Status::Error("batch " + row.file_name +
+                             " has no lease left to send again: they were resent already, or "
+                             "changed since and wait in the queue");
+      }
+      db_.prepare(
+             "UPDATE batch SET last_error = 'resent: its leases went into a new batch' "
+             "WHERE id = ?1")
+          .bind(1, batch_id)
+          .run();
+      action = ResendAction::kLeasesRequeued;
+    } else if (row.state == "uploading" && !row.next_attempt_at.empty()) {
+      db_.prepare("UPDATE batch SET next_attempt_at = NULL WHERE id = ?1").bind(1, batch_id).run();
+    } else {
+      return Status::Error("batch " + row.file_name + " is " + row.state +
+                           ", with no failure or retry to act on; nothing was changed");
+    }
+    tx.commit();
+    return action;
+  });
+}
+
+Result<int> Store::countLeasesToRequeue(std::int64_t batch_id) {
+  return guarded("cannot count the leases to resend", [&]() -> Result<int> {
+    auto s = db_.prepare(std::string("SELECT COUNT(*) FROM lease WHERE ") + kLeasesToRequeue);
+    bindBatchOrAll(s, batch_id);
+    s.step();
+    return static_cast<int>(s.integer(0));
   });
 }
 

@@ -87,6 +87,21 @@ struct BatchRow {
   std::string created_at;
   std::string uploaded_at;
   std::string certificate_path;
+  std::string acknowledged_at;  // also set when the platform rejected the whole file
+};
+
+// One upload attempt of a batch; `result` is "started", "ok", "retry" or "failed".
+struct UploadAttempt {
+  std::string at;
+  std::string result;
+  std::string message;
+};
+
+// The change that Store::resendBatch made to a batch.
+enum class ResendAction {
+  kBuiltAgain,      // failed before reaching the platform: back to built, same name and bytes
+  kRetryNow,        // waiting for a retry: its next attempt is now
+  kLeasesRequeued,  // rejected as a whole: its leases went back to pending, for a new batch
 };
 
 // One line of the platform's integration report.
@@ -158,6 +173,14 @@ class Store {
 
   // Batches in state built or uploading whose next attempt is due at `now_utc`.
   Result<std::vector<BatchRow>> batchesDueForUpload(const std::string& now_utc);
+  // Batches in state built or uploading, whatever their next attempt, in id order.
+  Result<std::vector<BatchRow>> batchesWaitingForUpload();
+  // Moves the next attempt of a waiting batch back to `latest_utc` when it is later than that.
+  Status clampNextAttempt(std::int64_t batch_id, const std::string& latest_utc);
+  // Batches not yet certified, oldest first, for `alur-relay queue`. A failed batch is left
+  // out once none of its leases is waiting to be resent.
+  Result<std::vector<BatchRow>> unfinishedBatches();
+  Result<std::vector<UploadAttempt>> uploadAttempts(std::int64_t batch_id);
   // Batches uploaded but not yet certified, for the receipts poller.
   Result<std::vector<BatchRow>> batchesAwaitingReceipts();
   Result<std::optional<BatchRow>> batchByName(const std::string& file_name);
@@ -174,6 +197,15 @@ class Store {
   // batch that the platform rejected as a whole go back to pending, for a new batch. Returns
   // the number of batches changed.
   Result<int> resendFailed(const std::string& now_utc);
+  // Puts one batch back to work, in one transaction, if it is still in `expected_state` with
+  // `expected_next_attempt` (what the operator was shown). A failed batch is handled as
+  // resendFailed does; a batch waiting for a retry gets its next attempt now. Returns an error
+  // naming the current state when the batch changed meanwhile or has nothing to resend.
+  Result<ResendAction> resendBatch(std::int64_t batch_id, const std::string& expected_state,
+                                   const std::string& expected_next_attempt,
+                                   const std::string& now_utc);
+  // Counts the leases of a batch rejected as a whole that resending would put back to pending.
+  Result<int> countLeasesToRequeue(std::int64_t batch_id);
 
   // Receipts. Each returns false when the receipt was already recorded.
   Result<bool> recordReceipt(std::int64_t batch_id, const std::string& kind,

@@ -190,6 +190,11 @@ TEST_F(ConfigTest, ValidFileLoadsWithDefaults) {
   EXPECT_EQ(config->schedule.daily_hour, 2);
   EXPECT_EQ(config->schedule.daily_minute, 30);
   EXPECT_EQ(config->schedule.delay_seconds, 300);
+  EXPECT_EQ(config->schedule.every_minutes, 30);
+  EXPECT_EQ(config->schedule.window_from_minute, 8 * 60);
+  EXPECT_EQ(config->schedule.window_until_minute, 19 * 60);
+  EXPECT_EQ(config->schedule.weekdays,
+            (std::array<bool, 7>{true, true, true, true, true, true, true}));
   EXPECT_EQ(config->schedule.retry_initial_seconds, 60);
   EXPECT_EQ(config->schedule.retry_max_seconds, 3600);
 
@@ -226,7 +231,7 @@ TEST_F(ConfigTest, ExampleFileLoads) {
   EXPECT_EQ(config->ftps.host, "ftps.example.invalid");
   EXPECT_EQ(config->ftps.password, "secret");
   EXPECT_EQ(config->settings.at("platform.port"), "21");
-  EXPECT_EQ(config->settings.at("schedule.daily_at"), "02:30");
+  EXPECT_EQ(config->settings.at("schedule.time"), "02:30");
   EXPECT_EQ(config->settings.at("contributor.siret"), "73282932000074");
   EXPECT_EQ(config->receipts.report_separator, ';');
   EXPECT_EQ(config->postal_table, "/usr/share/alur-relay/laposte_hexasmal.csv");
@@ -506,6 +511,83 @@ TEST_F(ConfigTest, RenameIsYesOrNo) {
   ASSERT_FALSE(invalid.ok());
   EXPECT_TRUE(contains(invalid.message(), "platform.rename = false"));
   EXPECT_TRUE(contains(invalid.message(), "use yes"));
+}
+
+TEST_F(ConfigTest, ScheduleEveryRead) {
+  auto config = load(minimalConfig() +
+                     "\n[schedule]\nmode = every\nevery_minutes = 15\nfrom = 07:30\n"
+                     "until = 20:00\ndays = mon-fri, sun\n");
+  ASSERT_TRUE(config.ok()) << config.message();
+  EXPECT_EQ(config->schedule.mode, "every");
+  EXPECT_EQ(config->schedule.every_minutes, 15);
+  EXPECT_EQ(config->schedule.window_from_minute, 7 * 60 + 30);
+  EXPECT_EQ(config->schedule.window_until_minute, 20 * 60);
+  EXPECT_EQ(config->schedule.weekdays,
+            (std::array<bool, 7>{true, true, true, true, true, true, false}));
+}
+
+TEST_F(ConfigTest, ScheduleDaysWrapPastSunday) {
+  auto config = load(minimalConfig() + "\n[schedule]\ndays = FRI-mon,wed\n");
+  ASSERT_TRUE(config.ok()) << config.message();
+  EXPECT_EQ(config->schedule.weekdays,
+            (std::array<bool, 7>{true, true, false, true, false, true, true}));
+}
+
+TEST_F(ConfigTest, ScheduleTimeRead) {
+  auto config = load(minimalConfig() + "\n[schedule]\ntime = 4:05\n");
+  ASSERT_TRUE(config.ok()) << config.message();
+  EXPECT_EQ(config->schedule.daily_hour, 4);
+  EXPECT_EQ(config->schedule.daily_minute, 5);
+}
+
+TEST_F(ConfigTest, ScheduleDailyAtStillAccepted) {
+  auto config = load(minimalConfig() + "\n[schedule]\nmode = daily\ndaily_at = 03:15\n");
+  ASSERT_TRUE(config.ok()) << config.message();
+  EXPECT_EQ(config->schedule.daily_hour, 3);
+  EXPECT_EQ(config->schedule.daily_minute, 15);
+
+  auto bad = load(minimalConfig() + "\n[schedule]\ndaily_at = 3h15\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(contains(bad.message(), "schedule.daily_at = 3h15 is not a time of day"));
+}
+
+TEST_F(ConfigTest, ScheduleDailyAtAndTimeBothRejected) {
+  std::string text = minimalConfig() + "\n[schedule]\ndaily_at = 03:15\ntime = 04:00\n";
+  auto config = load(text);
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(
+      contains(config.message(), "line " + std::to_string(lineStartingWith(text, "daily_at")) +
+                                     ": schedule.daily_at is the older name of schedule.time"));
+  EXPECT_TRUE(contains(config.message(), "keep only time = 04:00"));
+}
+
+TEST_F(ConfigTest, ScheduleValuesChecked) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"mode = weekly", {"schedule.mode = weekly is invalid", "daily", "every", "after-import"}},
+      {"time = 25:00", {"schedule.time = 25:00 is not a time of day", "HH:MM"}},
+      {"mode = every\nfrom = 8h", {"schedule.from = 8h is not a time of day"}},
+      {"mode = every\nuntil = 7", {"schedule.until = 7 is not a time of day"}},
+      {"mode = every\nfrom = 19:00\nuntil = 08:00",
+       {"schedule.until = 08:00 is not later than schedule.from = 19:00", "across midnight"}},
+      {"mode = every\nuntil = 08:00",
+       {"schedule.until = 08:00 is not later than schedule.from = 08:00"}},
+      {"every_minutes = 0", {"schedule.every_minutes = 0 is out of range", "1 and 1440"}},
+      {"every_minutes = 1441", {"schedule.every_minutes = 1441 is out of range"}},
+      {"days = mon-fry", {"schedule.days = mon-fry is invalid: mon-fry is not a day", "mon-fri"}},
+      {"days = mon,,fri", {"schedule.days = mon,,fri is invalid: an empty item is not a day"}},
+      {"days = ", {"schedule.days = (empty) is invalid"}},
+  };
+  for (const auto& [lines, expected] : cases) {
+    SCOPED_TRACE(lines);
+    auto config = load(minimalConfig() + "\n[schedule]\n" + lines + "\n");
+    ASSERT_FALSE(config.ok());
+    for (const auto& part : expected) {
+      EXPECT_TRUE(contains(config.message(), part));
+    }
+  }
+  // A window that ends before it starts matters only in mode every.
+  auto daily = load(minimalConfig() + "\n[schedule]\nmode = daily\nuntil = 07:00\n");
+  EXPECT_TRUE(daily.ok()) << daily.message();
 }
 
 TEST_F(ConfigTest, StateDirCreatedWhenMissing) {

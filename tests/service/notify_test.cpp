@@ -190,7 +190,7 @@ class ServiceNotifyTest : public ::testing::Test {
   }
 
   // Writes the configuration with the status endpoint on `port` (0: port_), and `extra` at the
-  // end, which may open a section again, e.g. "[schedule]\ndaily_at = 03:15\n". The schedule
+  // end, which may open a section again, e.g. "[schedule]\ntime = 03:15\n". The schedule
   // builds no batch during a test.
   void writeConfig(const std::string& file_pattern = "*.csv", int port = 0,
                    const std::string& extra = "") {
@@ -397,7 +397,7 @@ TEST_F(ServiceNotifyTest, RejectedReloadKeepsRunningConfig) {
   startService();
   ASSERT_GE(waitForReady(), 0);
 
-  writeConfig("*.csv", 0, "[schedule]\ndaily_at = 25:00\n");
+  writeConfig("*.csv", 0, "[schedule]\ntime = 25:00\n");
   ASSERT_EQ(::kill(service_.pid(), SIGHUP), 0);
   int reloading = notify_->waitFor("RELOADING=1", 30s);
   ASSERT_GE(reloading, 0) << log();
@@ -407,16 +407,16 @@ TEST_F(ServiceNotifyTest, RejectedReloadKeepsRunningConfig) {
   EXPECT_NE(log().find("reload rejected, the service keeps its running configuration"),
             std::string::npos)
       << log();
-  EXPECT_NE(log().find("schedule.daily_at = 25:00 is not a time of day"), std::string::npos)
+  EXPECT_NE(log().find("schedule.time = 25:00 is not a time of day"), std::string::npos)
       << log();
   EXPECT_TRUE(service_.running());
   EXPECT_FALSE(httpGet(port_, "/health").empty());
 
   // The same key, now valid, is applied by the next reload.
-  writeConfig("*.csv", 0, "[schedule]\ndaily_at = 03:15\n");
+  writeConfig("*.csv", 0, "[schedule]\ntime = 03:15\n");
   ASSERT_EQ(::kill(service_.pid(), SIGHUP), 0);
   ASSERT_GE(notify_->waitFor("READY=1", 30s), 0) << log();
-  EXPECT_NE(log().find("reload applies schedule.daily_at = 03:15 (was 02:30)"), std::string::npos)
+  EXPECT_NE(log().find("reload applies schedule.time = 03:15 (was 02:30)"), std::string::npos)
       << log();
 }
 

@@ -237,6 +237,97 @@ TEST_F(StoreTest, KeepsLeaseRejectedByReportOnResend) {
   EXPECT_EQ(countInState("rejected"), 1);
 }
 
+TEST_F(StoreTest, ResendBatchChecksExpectedState) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploading(batch->id, "t").ok());
+  ASSERT_TRUE(store_->recordUploadFailure(batch->id, true, "530 login refused", "t", "").ok());
+  auto stale = store_->resendBatch(batch->id, "uploading", "2027-01-15T02:31:00Z", "t2");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.message().find("changed meanwhile: it is now failed"), std::string::npos)
+      << stale.message();
+  EXPECT_EQ((*store_->batchByName(batch->file_name))->state, "failed");
+
+  auto resent = store_->resendBatch(batch->id, "failed", "", "t2");
+  ASSERT_TRUE(resent.ok()) << resent.message();
+  EXPECT_EQ(*resent, ResendAction::kBuiltAgain);
+  auto row = *store_->batchByName(batch->file_name);
+  EXPECT_EQ(row->state, "built");
+  EXPECT_EQ(row->attempts, 0);
+}
+
+TEST_F(StoreTest, ResendBatchLeavesOtherBatches) {
+  importOne(lease("A", 50000));
+  auto first = build();
+  importOne(lease("B", 50000));
+  auto second = build();
+  for (const auto& batch : {first, second}) {
+    ASSERT_TRUE(store_->recordUploadFailure(batch->id, true, "530 login refused", "t", "").ok());
+  }
+  ASSERT_TRUE(store_->resendBatch(second->id, "failed", "", "t2").ok());
+  EXPECT_EQ((*store_->batchByName(first->file_name))->state, "failed");
+  EXPECT_EQ((*store_->batchByName(second->file_name))->state, "built");
+}
+
+TEST_F(StoreTest, ResendBatchRequeuesLeasesRejectedAsWhole) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploaded(batch->id, "t").ok());
+  ASSERT_TRUE(store_->markRejectedAsWhole(batch->id, "en-tête illisible", "t").ok());
+  EXPECT_EQ(*store_->countLeasesToRequeue(batch->id), 1);
+  auto resent = store_->resendBatch(batch->id, "failed", "", "t2");
+  ASSERT_TRUE(resent.ok()) << resent.message();
+  EXPECT_EQ(*resent, ResendAction::kLeasesRequeued);
+  EXPECT_EQ(countInState("pending"), 1);
+  EXPECT_EQ(*store_->countLeasesToRequeue(batch->id), 0);
+  auto again = store_->resendBatch(batch->id, "failed", "", "t3");
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.message().find("has no lease left to send again"), std::string::npos)
+      << again.message();
+}
+
+TEST_F(StoreTest, ResendBatchRejectsUploadedBatch) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploaded(batch->id, "t").ok());
+  auto resent = store_->resendBatch(batch->id, "uploaded", "", "t2");
+  ASSERT_FALSE(resent.ok());
+  EXPECT_NE(resent.message().find("nothing was changed"), std::string::npos) << resent.message();
+  EXPECT_EQ((*store_->batchByName(batch->file_name))->state, "uploaded");
+}
+
+TEST_F(StoreTest, ClampNextAttemptOnlyMovesItBack) {
+  importOne(lease("A", 50000));
+  auto batch = build();
+  ASSERT_TRUE(store_->markUploading(batch->id, "t").ok());
+  ASSERT_TRUE(
+      store_->recordUploadFailure(batch->id, false, "refused", "t", "2031-01-01T00:00:00Z").ok());
+  ASSERT_TRUE(store_->clampNextAttempt(batch->id, "2026-05-04T10:00:00Z").ok());
+  EXPECT_EQ((*store_->batchByName(batch->file_name))->next_attempt_at, "2026-05-04T10:00:00Z");
+  ASSERT_TRUE(store_->clampNextAttempt(batch->id, "2026-05-04T11:00:00Z").ok());
+  EXPECT_EQ((*store_->batchByName(batch->file_name))->next_attempt_at, "2026-05-04T10:00:00Z");
+}
+
+TEST_F(StoreTest, UnfinishedBatchesLeaveOutDoneOnes) {
+  importOne(lease("A", 50000));
+  auto waiting = build();
+  importOne(lease("B", 50000));
+  auto rejected = build();
+  ASSERT_TRUE(store_->markUploaded(rejected->id, "t").ok());
+  ASSERT_TRUE(store_->markRejectedAsWhole(rejected->id, "en-tête illisible", "t").ok());
+  auto listed = store_->unfinishedBatches();
+  ASSERT_TRUE(listed.ok()) << listed.message();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].file_name, waiting->file_name);
+  EXPECT_EQ((*listed)[1].file_name, rejected->file_name);
+  EXPECT_EQ((*listed)[1].acknowledged_at, "t");
+
+  ASSERT_TRUE(store_->resendFailed("t2").ok());  // the rejected batch's lease goes to pending
+  listed = store_->unfinishedBatches();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].file_name, waiting->file_name);
+}
+
 TEST_F(StoreTest, SurvivesReopen) {
   importOne(lease("A", 50000));
   build();
