@@ -27,6 +27,7 @@ struct Arguments {
   int drain_ms = 0;
   int exit_code = 0;
   int fail_start = 0;  // when not 0: return this code before reporting ready
+  bool start_if_configured = false;
 };
 
 void record(const std::filesystem::path& events, const std::string& step) {
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--fail-start") {
       args.fail_start = std::atoi(value.c_str());
       ++i;
+    } else if (arg == "--start-if-configured") {
+      args.start_if_configured = true;
     } else if (args.command.empty()) {
       args.command = arg;
     } else {
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
     auto options = alur::windows::defaultServiceOptions(args.config);
     options.name = args.name;
     options.account = L"NT SERVICE\\" + args.name;
+    options.start_if_configured = args.start_if_configured;
     return alur::windows::runServiceCommand(args.action, options, std::cout, std::cerr);
   }
   if (args.command == "run") {

@@ -45,13 +45,24 @@ int finishSetup(const ServiceCommandOptions& options, std::ostream& out, std::os
     return 1;
   }
   std::filesystem::path folder = options.config_file.parent_path();
-  if (Status s = prepareDataFolder(folder, *sid, options.example_config, options.config_file); !s) {
-    err << "alur-relay: " << s.message() << "\n";
+  auto copied = prepareDataFolder(folder, *sid, options.example_config, options.config_file);
+  if (!copied) {
+    err << "alur-relay: " << copied.message() << "\n";
     return 1;
   }
   out << "data folder " << win32::utf8Path(folder)
-      << " is restricted to SYSTEM, Administrators and " << win32::narrow(options.account)
-      << "\nconfiguration: " << win32::utf8Path(options.config_file)
+      << " is restricted to SYSTEM, Administrators and " << win32::narrow(options.account) << "\n";
+  if (!*copied && options.start_if_configured) {
+    if (Status s = startService(options.name); !s) {
+      err << "alur-relay: " << s.message() << "\n";
+      return 1;
+    }
+    out << "service " << win32::narrow(options.name) << " started with "
+        << win32::utf8Path(options.config_file) << "\n";
+    return 0;
+  }
+  out << "configuration: " << win32::utf8Path(options.config_file)
+      << (*copied ? " (copied from the example)" : "")
       << "\nedit it, check it with: alur-relay check --config \""
       << win32::utf8Path(options.config_file) << "\", then start the service with: sc start "
       << win32::narrow(options.name) << "\n";

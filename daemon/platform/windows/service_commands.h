@@ -16,6 +16,8 @@ struct ServiceCommandOptions {
   std::filesystem::path config_file;     // given to `run --config`
   std::filesystem::path executable;      // the program the service runs
   std::filesystem::path example_config;  // copied to config_file when missing
+  // configure: start the service when config_file existed already, as after an upgrade.
+  bool start_if_configured = false;
 };
 
 // The usual options: the service alur-relay, its virtual account, this executable, the example

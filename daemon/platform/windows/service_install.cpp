@@ -264,9 +264,9 @@ Status removeEventSource(const std::wstring& source) {
   return Status::Ok();
 }
 
-Status prepareDataFolder(const std::filesystem::path& folder, const std::string& service_sid,
-                         const std::filesystem::path& example_config,
-                         const std::filesystem::path& config_file) {
+Result<bool> prepareDataFolder(const std::filesystem::path& folder, const std::string& service_sid,
+                               const std::filesystem::path& example_config,
+                               const std::filesystem::path& config_file) {
   std::error_code ec;
   std::filesystem::create_directories(folder / "secrets", ec);
   if (ec) {
@@ -277,12 +277,27 @@ Status prepareDataFolder(const std::filesystem::path& folder, const std::string&
     return s;
   }
   if (std::filesystem::exists(config_file, ec)) {
-    return Status::Ok();
+    return false;
   }
   if (!std::filesystem::copy_file(example_config, config_file, ec)) {
     return Status::Error("cannot copy the example configuration " +
                          win32::utf8Path(example_config) + " to " + win32::utf8Path(config_file) +
                          ": " + ec.message());
+  }
+  return true;
+}
+
+Status startService(const std::wstring& name) {
+  auto opened = openService(name, SERVICE_START);
+  if (!opened) {
+    return opened.status();
+  }
+  if (!::StartServiceW((*opened)->get(), 0, nullptr)) {
+    DWORD error = ::GetLastError();
+    if (error != ERROR_SERVICE_ALREADY_RUNNING) {
+      return Status::Error("cannot start the service " + win32::narrow(name) + ": " +
+                           win32::errorText(error));
+    }
   }
   return Status::Ok();
 }

@@ -44,6 +44,9 @@ Status installService(const ServiceDefinition& service, ConfigureReport& report)
 // unrestricted service SID of an existing service.
 Status configureService(const ServiceDefinition& service, ConfigureReport& report);
 
+// Asks the SCM to start the service, without waiting for it to be running.
+Status startService(const std::wstring& name);
+
 // Stops the service when it runs (waiting up to `stop_timeout`), then deletes it.
 Status uninstallService(const std::wstring& name, std::chrono::seconds stop_timeout);
 
@@ -54,10 +57,10 @@ Status removeEventSource(const std::wstring& source);
 
 // Creates `folder` and its secrets subfolder, restricts them to SYSTEM, Administrators and
 // `service_sid`, and copies `example_config` to `config_file` when that file does not exist, so
-// that an upgrade keeps the configuration.
-Status prepareDataFolder(const std::filesystem::path& folder, const std::string& service_sid,
-                         const std::filesystem::path& example_config,
-                         const std::filesystem::path& config_file);
+// that an upgrade keeps the configuration. Returns true when it copied the example.
+Result<bool> prepareDataFolder(const std::filesystem::path& folder, const std::string& service_sid,
+                               const std::filesystem::path& example_config,
+                               const std::filesystem::path& config_file);
 
 // Returns a few lines about the service for a person: state, start type, account, command line,
 // recovery. Settings that the service control manager does not report are said to be unknown.
