@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "ingest/check_export.h"
+#include "platform/platform_commands.h"
 #include "service/service.h"
 #include "status/status_json.h"
 #include "status/status_report.h"
@@ -78,9 +79,12 @@ int checkExport(const std::string& file, const std::string& profile_path,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (auto handled = alur::platform::runPlatformCommand(argc, argv)) {
+    return *handled;
+  }
   std::string command;
   std::vector<std::string> operands;
-  std::string config_path = "/etc/alur-relay/alur-relay.conf";
+  std::string config_path = alur::platform::defaultConfigPath();
   std::string profile_path;
   std::string postal_table_path = defaultPostalTable();
 
@@ -113,7 +117,7 @@ int main(int argc, char** argv) {
     return 64;  // EX_USAGE
   }
   if (args.count("help") > 0) {
-    std::cout << kUsage << options;
+    std::cout << kUsage << options << alur::platform::platformUsage();
     return 0;
   }
   if (args.count("version") > 0) {

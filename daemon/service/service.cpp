@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -28,8 +29,6 @@
 #include "status/status_facts.h"
 #include "store/store.h"
 #include "transport/transport.h"
-
-#include <fnmatch.h>
 
 namespace alur::service {
 namespace {
@@ -267,7 +266,7 @@ Status checkConfiguredFiles(const config::Config& config) {
   return Status::Ok();
 }
 
-int runService(const config::Config& config) {
+int runService(const config::Config& config, const RunHooks& hooks) {
   auto log = logger("service");
   log->info("starting version={} config={} pid={}", ALUR_VERSION, config.source.string(),
             static_cast<long>(::getpid()));
@@ -330,23 +329,35 @@ int runService(const config::Config& config) {
   if (!watcher) {
     log->warn("watcher error=\"{}\"", watcher.message());
   }
+  auto stop = [&](const std::string& cause) {
+    log->info("stopping {}", cause);
+    if (hooks.stopping) {
+      hooks.stopping();
+    }
+    if (watcher) {
+      (*watcher)->stop();
+    }
+    if (status_server) {
+      status_server->stop();
+    }
+    io.stop();
+  };
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (!ec) {
-      log->info("stopping signal={}", signal_number);
-      if (watcher) {
-        (*watcher)->stop();
-      }
-      if (status_server) {
-        status_server->stop();
-      }
-      io.stop();
+      stop("signal=" + std::to_string(signal_number));
     }
   });
+  if (hooks.expose_stop) {
+    hooks.expose_stop([&io, &stop] { boost::asio::post(io, [&stop] { stop("request=stop"); }); });
+  }
 
   worker.start();
   log->info("ready export_folder={} state_dir={}", config.export_folder.string(),
             config.state_dir.string());
+  if (hooks.ready) {
+    hooks.ready();
+  }
   io.run();
   worker.stop();
   log->info("stopped");
