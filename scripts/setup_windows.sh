@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that scripts/windows_test.sh needs, when they are missing:
-# the mingw-w64 cross compiler (posix threads), Wine, wixl and msitools for the MSI, the
-# GoogleTest sources, and the headers of Boost, spdlog and fmt that the cross build uses.
+# Installs the Debian 12 packages that scripts/windows_test.sh needs, when they are missing.
+# They are the mingw-w64 cross compiler (posix threads), Wine, wixl and msitools for the MSI,
+# the GoogleTest sources, and the headers of Boost, spdlog and fmt that the cross build uses.
 set -euo pipefail
 
 packages=(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cross-compiles the Windows sources with mingw-w64, runs their tests under Wine, builds the MSI
-# with wixl and installs, upgrades and removes it under Wine (docs/windows.md). The MSI holds
+# with wixl and installs, upgrades and removes it under Wine (docs/windows.md). The MSI contains
 # service_fixture.exe in place of alur-relay.exe, which cannot be linked here: Debian has no
 # Windows builds of libcurl, SQLite or Boost's compiled libraries.
 #

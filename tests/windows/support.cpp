@@ -43,6 +43,7 @@ ProcessResult runProcess(const std::wstring& command_line, std::chrono::millisec
   win32::UniqueHandle output(::CreateFileW(output_file.c_str(), GENERIC_WRITE,
                                            FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
                                            CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
+
   STARTUPINFOW startup{};
   startup.cb = sizeof startup;
   startup.dwFlags = STARTF_USESTDHANDLES;
@@ -52,6 +53,7 @@ ProcessResult runProcess(const std::wstring& command_line, std::chrono::millisec
   PROCESS_INFORMATION process{};
   std::wstring mutable_line = command_line;
   ProcessResult result;
+
   if (!::CreateProcessW(nullptr, mutable_line.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr,
                         &startup, &process)) {
     result.output = "CreateProcessW failed: " + win32::lastErrorText();
@@ -59,6 +61,7 @@ ProcessResult runProcess(const std::wstring& command_line, std::chrono::millisec
   }
   win32::UniqueHandle process_handle(process.hProcess);
   win32::UniqueHandle thread_handle(process.hThread);
+
   if (::WaitForSingleObject(process.hProcess, static_cast<DWORD>(timeout.count())) !=
       WAIT_OBJECT_0) {
     ::TerminateProcess(process.hProcess, 1);

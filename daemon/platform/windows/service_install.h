@@ -22,15 +22,15 @@ struct ServiceDefinition {
   std::wstring account;
 };
 
-// Recovery: restart 60 s after the first and second failure, 5 minutes after the next ones; the
-// count of failures goes back to zero after a day without one.
+// Recovery: restart 60 s after the first and the second failure, and 5 minutes after later ones.
+// The count of failures goes back to zero after a day without one.
 inline constexpr std::chrono::seconds kFirstRestartDelay{60};
 inline constexpr std::chrono::seconds kLaterRestartDelay{300};
 inline constexpr std::chrono::seconds kFailureResetPeriod{24 * 3600};
 
 // Settings that this service control manager rejected as unknown (ERROR_INVALID_LEVEL), each
-// with the sc command that sets it. Windows knows them all since Windows 7; Wine 8.0 lacks the
-// delayed start, the non-crash failure flag and the service SID type.
+// with the sc command that sets it. Windows supports them all since Windows Vista, but Wine 8.0
+// lacks the delayed start, the non-crash failure flag and the service SID type.
 struct ConfigureReport {
   std::vector<std::string> unsupported;
 };
@@ -63,7 +63,7 @@ Result<bool> prepareDataFolder(const std::filesystem::path& folder, const std::s
                                const std::filesystem::path& config_file);
 
 // Returns a few lines about the service for a person: state, start type, account, command line,
-// recovery. Settings that the service control manager does not report are said to be unknown.
+// recovery. Settings that the service control manager does not report are shown as not reported.
 Result<std::string> describeService(const std::wstring& name);
 
 }  // namespace alur::windows
