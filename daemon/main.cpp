@@ -15,6 +15,7 @@
 #include "ingest/check_export.h"
 #include "notify/notifier.h"
 #include "service/resend.h"
+#include "platform/platform_commands.h"
 #include "service/service.h"
 #include "status/queue_report.h"
 #include "status/status_json.h"
@@ -94,9 +95,12 @@ int checkExport(const std::string& file, const std::string& profile_path,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (auto handled = alur::platform::runPlatformCommand(argc, argv)) {
+    return *handled;
+  }
   std::string command;
   std::vector<std::string> operands;
-  std::string config_path = "/etc/alur-relay/alur-relay.conf";
+  std::string config_path = alur::platform::defaultConfigPath();
   std::string profile_path;
   std::string postal_table_path = defaultPostalTable();
 
@@ -130,7 +134,7 @@ int main(int argc, char** argv) {
     return 64;  // EX_USAGE
   }
   if (args.count("help") > 0) {
-    std::cout << kUsage << options;
+    std::cout << kUsage << options << alur::platform::platformUsage();
     return 0;
   }
   if (args.count("version") > 0) {

@@ -14,3 +14,6 @@ ctest --output-on-failure -j"$(nproc)" --timeout 900
 
 # Replays the saved fuzzer inputs and fuzzes each parser for 10 seconds (docs/fuzzing.md).
 "$root/scripts/fuzz.sh" --short
+
+# Cross-compiles the Windows sources, runs their tests and the MSI under Wine (docs/windows.md).
+"$root/scripts/windows_test.sh"

@@ -6,14 +6,14 @@
 
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/sinks/systemd_sink.h>
+
+#include "common/log_sinks.h"
 
 namespace alur {
 namespace {
 
-// Timestamp, level, module and message; the journal records time and level itself.
+// Timestamp, level, module and message.
 constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%n] %v";
-constexpr const char* kJournalPattern = "[%n] %v";
 
 std::mutex registry_mutex;
 std::vector<spdlog::sink_ptr>& sinks() {
@@ -54,12 +54,8 @@ void setLogLevel(const std::string& name) {
 void setUpLogging(const LogSettings& settings) {
   std::lock_guard lock(registry_mutex);
   level() = spdlog::level::from_str(settings.level);
-  std::vector<spdlog::sink_ptr> chosen;
-  if (settings.journald) {
-    auto journal = std::make_shared<spdlog::sinks::systemd_sink_mt>("alur-relay", true);
-    journal->set_pattern(kJournalPattern);
-    chosen.push_back(journal);
-  } else {
+  std::vector<spdlog::sink_ptr> chosen = systemLogSinks(settings);
+  if (!settings.journald) {
     auto console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     console->set_pattern(kPattern);
     chosen.push_back(console);

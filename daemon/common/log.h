@@ -18,10 +18,11 @@ struct LogSettings {
   std::size_t max_file_bytes = 10 << 20;  // the file rotates when it reaches this size
   std::size_t max_files = 5;              // rotated files kept besides the current one
   bool journald = false;                  // to the systemd journal instead of stderr
+  bool event_log = false;                 // warnings and errors to the Windows Event Log too
 };
 
 // Sends every module logger to stderr (or the systemd journal) and, when a file is given, to a
-// rotating file as well.
+// rotating file as well. On Windows, warnings and errors can also go to the Event Log.
 void setUpLogging(const LogSettings& settings);
 
 // Sets the level of every module logger ("trace" to "error"), e.g. after a configuration

@@ -27,8 +27,8 @@
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
 #include "notify/notifier.h"
-#include "service/activity.h"
 #include "schedule/stored_schedule.h"
+#include "service/activity.h"
 #include "service/folder_watcher.h"
 #include "service/heartbeat.h"
 #include "service/pipeline.h"
@@ -388,10 +388,10 @@ void announceReady(RunningService& running) {
 
 // Stops what runs on the main loop, and the loop itself. A transfer in progress on the worker
 // thread ends at its next progress callback.
-void stopMainLoop(RunningService& running, int signal_number) {
+void stopMainLoop(RunningService& running, const std::string& cause) {
   running.stopping = true;
   running.manager.stopping();
-  logger("service")->info("stopping signal={}", signal_number);
+  logger("service")->info("stopping {}", cause);
   running.activity.stop();
   if (running.watchdog != nullptr) {
     running.watchdog->stop();
@@ -418,11 +418,44 @@ void recordStartFacts(store::Store& store, const lease::PostalTable& postal_tabl
   }
 }
 
+// Reports to the hooks of a service manager that drives the process itself (the Windows service
+// control manager), which has no reloads, status line or watchdog.
+class HookedManager : public ServiceManager {
+ public:
+  explicit HookedManager(const RunHooks& hooks) : hooks_(hooks) {}
+  void ready(const std::string& /*status*/) override {
+    if (!announced_ && hooks_.ready) {
+      hooks_.ready();
+    }
+    announced_ = true;
+  }
+  void reloading() override {}
+  void stopping() override {
+    if (hooks_.stopping) {
+      hooks_.stopping();
+    }
+  }
+  void status(const std::string& /*text*/) override {}
+  std::optional<std::chrono::microseconds> watchdogPeriod() const override { return std::nullopt; }
+  void watchdogPing() override {}
+
+ private:
+  const RunHooks& hooks_;
+  bool announced_ = false;
+};
+
 }  // namespace
 
-int runService(const config::Config& config) { return runService(config, *makeSystemdManager()); }
+int runService(const config::Config& config, const RunHooks& hooks) {
+  if (!hooks.ready && !hooks.stopping && !hooks.expose_stop) {
+    return runService(config, *makeSystemdManager());
+  }
+  HookedManager manager(hooks);
+  return runService(config, manager, hooks.expose_stop);
+}
 
-int runService(const config::Config& initial, ServiceManager& manager) {
+int runService(const config::Config& initial, ServiceManager& manager,
+               const std::function<void(std::function<void()>)>& expose_stop) {
   auto log = logger("service");
   log->info("starting version={} config={} pid={}", ALUR_VERSION, initial.source.string(),
             static_cast<long>(::getpid()));
@@ -521,9 +554,17 @@ int runService(const config::Config& initial, ServiceManager& manager) {
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (!ec) {
       reload_signal.cancel();
-      stopMainLoop(running, signal_number);
+      stopMainLoop(running, "signal=" + std::to_string(signal_number));
     }
   });
+  if (expose_stop) {
+    expose_stop([&io, &running, &reload_signal] {
+      boost::asio::post(io, [&running, &reload_signal] {
+        reload_signal.cancel();
+        stopMainLoop(running, "request=stop");
+      });
+    });
+  }
 
   worker.start();
   // Posted, so that READY=1 leaves once the loop runs and the status endpoint replies.

@@ -2,6 +2,7 @@
 // its configuration on SIGHUP and stops cleanly on SIGINT or SIGTERM.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "common/status.h"
@@ -10,14 +11,28 @@
 
 namespace alur::service {
 
-// Runs the service in the foreground until a stop signal. Returns the process exit code:
-// 0 after a clean stop, kExitConfig when the configuration or its files are unusable, 1 for
-// other start-up failures.
-int runService(const config::Config& config);
+// Hooks for a service manager that follows the start and requests the stop itself, as the
+// Windows service control manager does. Signals stop the service whether hooks are set or not.
+struct RunHooks {
+  // Called once the store, the watcher and the status endpoint are up.
+  std::function<void()> ready;
+  // Called when the service begins to stop, before it waits for the work in progress.
+  std::function<void()> stopping;
+  // Called before the run loop starts with a function that requests the stop. That function
+  // may be called from any thread: it only posts the request to the run loop.
+  std::function<void(std::function<void()>)> expose_stop;
+};
+
+// Runs the service in the foreground until a stop signal or request. Returns the process exit
+// code: 0 after a clean stop, kExitConfig when the configuration or its files are unusable, 1
+// for other start-up failures. Without hooks it reports to systemd (sd_notify), which does
+// nothing when systemd did not start the process.
+int runService(const config::Config& config, const RunHooks& hooks = {});
 
 // Runs the service as above and reports its readiness, reloads, stop and watchdog pings to
-// `manager`. runService(config) uses the systemd manager.
-int runService(const config::Config& config, ServiceManager& manager);
+// `manager`. `expose_stop`, when set, receives a function that requests the stop.
+int runService(const config::Config& config, ServiceManager& manager,
+               const std::function<void(std::function<void()>)>& expose_stop = {});
 
 // Loads the files the configuration names (profile, postal reference table), as `run` does at
 // start, so that `alur-relay check-config` finds every mistake `run` would stop on.
