@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shows the main job on real input: builds alur-relay, starts the platform simulator (vsftpd
-# with explicit TLS on 127.0.0.1), runs the service on a fresh folder, drops two consecutive
-# daily exports, waits for each certificate, prints what happened, then stops everything.
+# with explicit TLS on 127.0.0.1) and a mail server (aiosmtpd with STARTTLS on 127.0.0.1), runs
+# the service on a fresh folder, drops two consecutive daily exports, waits for each
+# certificate and its mail, prints what happened, then stops everything.
 # The working folder is kept so that the database, the files sent and the certificates can be
 # opened afterwards.
 set -euo pipefail
@@ -21,8 +22,13 @@ chmod 755 "$work"  # vsftpd enters the FTP root as the simulator's user
 mkdir -p "$work/exports"
 
 simulator_pid=
+smtp_pid=
 service_pid=
 stop_all() {
+  if [ -n "$smtp_pid" ] && kill -0 "$smtp_pid" 2>/dev/null; then
+    kill -TERM "$smtp_pid"
+    wait "$smtp_pid" || true
+  fi
   if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
     kill -TERM "$service_pid"
     wait "$service_pid" || true
@@ -55,6 +61,14 @@ python3 "$root/tests/simulator/platform_sim.py" --workdir "$work/platform" \
 simulator_pid=$!
 wait_for 60 "the simulator" test -f "$work/platform-ready.json"
 field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/platform-ready.json" "$1"; }
+
+echo "== Starting the mail server"
+/usr/bin/python3 "$root/tests/smtp/smtp_sink.py" --mailbox "$work/mailbox" --tls \
+  --user relay --password demo-password --ready-file "$work/smtp-ready.json" \
+  >"$work/smtp.log" 2>&1 &
+smtp_pid=$!
+wait_for 30 "the mail server" test -f "$work/smtp-ready.json"
+smtp_field() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/smtp-ready.json" "$1"; }
 
 cat >"$work/alur-relay.conf" <<CONF
 # Demo configuration: every key is described in config/alur-relay.conf.example.
@@ -90,6 +104,17 @@ poll_seconds = 2
 
 [reference]
 postal_table = $root/data/laposte_hexasmal.csv
+
+[email]
+server = 127.0.0.1
+port = $(smtp_field port)
+security = starttls
+user = relay
+password = demo-password
+ca_file = $(smtp_field certificate)
+from = alur-relay@agence-du-port.example
+to = gestion@agence-du-port.example
+alerts_to = informatique@agence-du-port.example
 CONF
 chmod 600 "$work/alur-relay.conf"
 
@@ -138,6 +163,21 @@ echo "== Leases to correct (first five)"
 query "SELECT dwelling_id || ': ' || json_extract(issues_json, '\$[0].message')
        FROM lease WHERE state = 'invalid' ORDER BY dwelling_id LIMIT 5"
 
+mails() { find "$work/mailbox/new" -name '*.eml' 2>/dev/null | wc -l; }
+certificate_mails() { [ "$(grep -l "CERTIFICAT.PDF" "$work"/mailbox/new/*.eml 2>/dev/null | wc -l)" -ge 2 ]; }
+wait_for 60 "the certificate mails" certificate_mails
+
+echo
+echo "== Mails received by the local mail server ($work/mailbox/new)"
+for mail in "$work"/mailbox/new/*.eml; do
+  /usr/bin/python3 "$root/tests/smtp/read_mail.py" "$mail" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+attached = ", ".join("%s (%d bytes)" % (a["filename"], a["size"]) for a in m["attachments"])
+print("%s  to %s: %s%s" % (sys.argv[1].rsplit("/", 1)[-1], m["headers"]["To"], m["headers"]["Subject"],
+                           "  [" + attached + "]" if attached else ""))' "$mail"
+done
+
 echo
 echo "== alur-relay status"
 "$binary" status --config "$work/alur-relay.conf"
@@ -150,3 +190,4 @@ echo "   database:      $database"
 echo "   files sent:    $work/state/sent/"
 echo "   receipts:      $work/state/archive/"
 echo "   service log:   $work/alur-relay.log"
+echo "   mailbox:       $work/mailbox/new/ (one .eml file per mail)"

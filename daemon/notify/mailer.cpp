@@ -29,7 +29,7 @@ std::size_t readMessage(char* buffer, std::size_t size, std::size_t count, void*
   return n;
 }
 
-// Keeps the server's last reply line, so that an error says what the server answered (for
+// Keeps the server's last reply line, so that an error message contains the server's reply (for
 // Microsoft 365: "535 5.7.139 Authentication unsuccessful, basic authentication is disabled").
 int keepServerReply(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
   if (type == CURLINFO_HEADER_IN) {

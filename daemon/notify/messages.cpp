@@ -155,16 +155,16 @@ MailText batchRejectedMail(const Sender& sender, const store::BatchEvent& batch)
   return m;
 }
 
-MailText uploadFailingMail(const Sender& sender, const store::UploadTrouble& trouble) {
+MailText uploadFailingMail(const Sender& sender, const store::UploadOutage& outage) {
   MailText m;
   m.subject =
-      "alur-relay : les envois vers l'observatoire échouent depuis le " + frenchTime(trouble.since);
+      "alur-relay : les envois vers l'observatoire échouent depuis le " + frenchTime(outage.since);
   m.body = "Bonjour,\n\n";
-  m.body += "Depuis le " + frenchTime(trouble.since) + ", alur-relay n'arrive pas à déposer le " +
-            "fichier " + trouble.batch + " sur la plateforme de l'observatoire (" +
-            plural(trouble.attempts, "tentative", "tentatives") + ").\n";
-  m.body += "Dernière erreur : " + trouble.last_error + "\n\n";
-  if (trouble.needs_operator) {
+  m.body += "Depuis le " + frenchTime(outage.since) + ", alur-relay n'arrive pas à déposer le " +
+            "fichier " + outage.batch + " sur la plateforme de l'observatoire (" +
+            plural(outage.attempts, "tentative", "tentatives") + ").\n";
+  m.body += "Dernière erreur : " + outage.last_error + "\n\n";
+  if (outage.needs_operator) {
     m.body +=
         "Cette erreur ne se corrige pas seule : le service a arrêté d'essayer. Corrigez "
         "la cause (mot de passe, droits sur le serveur, certificat), puis lancez "

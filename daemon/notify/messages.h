@@ -15,7 +15,7 @@ struct MailText {
   std::string body;
 };
 
-// Who sends, for the signature and the subjects.
+// The sender identity, for the signature and the subjects.
 struct Sender {
   std::string company;  // contributor.company_name
   std::string siret;
@@ -27,14 +27,14 @@ struct Sender {
 MailText certificateMail(const Sender& sender, const store::BatchEvent& batch, int integrated,
                          int rejected, const std::string& attachment_name);
 
-// `invalid` lists leases the export gives without the data the law asks for, never sent.
+// `invalid` lists leases that the export gives without the data the law requires, never sent.
 MailText correctionsMail(const Sender& sender, const store::BatchEvent& batch,
                          const std::vector<store::RejectedLine>& rejected,
                          const std::vector<status::LeaseToCorrect>& invalid, int invalid_total);
 
 MailText batchRejectedMail(const Sender& sender, const store::BatchEvent& batch);
 
-MailText uploadFailingMail(const Sender& sender, const store::UploadTrouble& trouble);
+MailText uploadFailingMail(const Sender& sender, const store::UploadOutage& outage);
 
 MailText uploadRecoveredMail(const Sender& sender, const std::string& failing_since,
                              std::chrono::system_clock::time_point now);

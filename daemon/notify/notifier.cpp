@@ -175,7 +175,7 @@ Status Notifier::planBatchMails(const std::string& since) {
       return invalid.status();
     }
     if (rejected->empty() && invalid->empty()) {
-      continue;  // nothing to correct; the certificate mail says so
+      continue;  // nothing to correct, which the certificate mail reports
     }
     std::vector<status::LeaseToCorrect> listed;
     for (const auto& lease : *invalid) {
@@ -212,13 +212,13 @@ Status Notifier::planBatchMails(const std::string& since) {
 }
 
 Status Notifier::planUploadAlerts() {
-  auto trouble = outbox_.uploadTrouble();
-  if (!trouble) {
-    return trouble.status();
+  auto outage = outbox_.uploadOutage();
+  if (!outage) {
+    return outage.status();
   }
   auto now = clock_.now();
-  if (*trouble) {
-    const store::UploadTrouble& t = **trouble;
+  if (*outage) {
+    const store::UploadOutage& t = **outage;
     bool long_enough =
         now - parseUtc(t.since) >= std::chrono::minutes(config_.email.alert_after_minutes);
     if (!t.needs_operator && !long_enough) {

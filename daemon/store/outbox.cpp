@@ -217,9 +217,9 @@ Result<std::pair<int, int>> Outbox::reportCounts(std::int64_t batch_id) {
   });
 }
 
-Result<std::optional<UploadTrouble>> Outbox::uploadTrouble() {
-  return guarded("cannot read the upload attempts", [&]() -> Result<std::optional<UploadTrouble>> {
-    // A batch that needs an operator is trouble until resent, whatever the
+Result<std::optional<UploadOutage>> Outbox::uploadOutage() {
+  return guarded("cannot read the upload attempts", [&]() -> Result<std::optional<UploadOutage>> {
+    // A batch that needs an operator is outage until resent, whatever the
     // other batches do.
     auto failed = db_.prepare(
         "SELECT b.file_name, COALESCE(b.last_error, ''), b.attempts, "
@@ -227,7 +227,7 @@ Result<std::optional<UploadTrouble>> Outbox::uploadTrouble() {
         "AND a.result = 'failed'), b.created_at) FROM batch b WHERE b.state = "
         "'failed' AND b.acknowledged_at IS NULL ORDER BY b.id LIMIT 1");
     if (failed.step()) {
-      return std::optional<UploadTrouble>(UploadTrouble{failed.text(3), failed.text(1),
+      return std::optional<UploadOutage>(UploadOutage{failed.text(3), failed.text(1),
                                                         failed.text(0),
                                                         static_cast<int>(failed.integer(2)), true});
     }
@@ -236,16 +236,16 @@ Result<std::optional<UploadTrouble>> Outbox::uploadTrouble() {
         "'failed') AND a.at > COALESCE((SELECT MAX(at) FROM upload_attempt "
         "WHERE result = 'ok'), '')");
     if (!retrying.step() || retrying.isNull(0)) {
-      return std::optional<UploadTrouble>();
+      return std::optional<UploadOutage>();
     }
     std::string since = retrying.text(0);
     auto waiting = db_.prepare(
         "SELECT file_name, COALESCE(last_error, ''), attempts FROM batch WHERE "
         "state IN ('built', 'uploading') AND attempts > 0 ORDER BY id LIMIT 1");
     if (!waiting.step()) {
-      return std::optional<UploadTrouble>();
+      return std::optional<UploadOutage>();
     }
-    return std::optional<UploadTrouble>(UploadTrouble{since, waiting.text(1), waiting.text(0),
+    return std::optional<UploadOutage>(UploadOutage{since, waiting.text(1), waiting.text(0),
                                                       static_cast<int>(waiting.integer(2)), false});
   });
 }

@@ -52,7 +52,7 @@ struct BatchEvent {
 
 // The current episode of failing uploads: from the first failed attempt after the last
 // successful one, while a batch still waits for the server or needs an operator.
-struct UploadTrouble {
+struct UploadOutage {
   std::string since;  // UTC, ISO 8601
   std::string last_error;
   std::string batch;
@@ -83,7 +83,7 @@ class Outbox {
   Result<std::vector<BatchEvent>> rejectedAsWholeSince(const std::string& since);
   Result<std::vector<RejectedLine>> rejectedLines(std::int64_t batch_id);
   Result<std::pair<int, int>> reportCounts(std::int64_t batch_id);  // integrated, rejected
-  Result<std::optional<UploadTrouble>> uploadTrouble();
+  Result<std::optional<UploadOutage>> uploadOutage();
 
  private:
   Database& db_;
