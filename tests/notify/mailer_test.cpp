@@ -23,7 +23,13 @@ class MailerTest : public ::testing::Test {
     settings_.server = "127.0.0.1";
     settings_.port = server_.port();
     settings_.ca_file = server_.certificate();
-    settings_.security = options.implicit_tls ? "tls" : options.starttls ? "starttls" : "none";
+    settings_.security = "none";
+    if (options.starttls) {
+      settings_.security = "starttls";
+    }
+    if (options.implicit_tls) {
+      settings_.security = "tls";
+    }
     settings_.user = options.user;
     settings_.password = options.password;
     settings_.timeout_seconds = 20;
@@ -52,7 +58,7 @@ class MailerTest : public ::testing::Test {
   SmtpSettings settings_;
 };
 
-TEST_F(MailerTest, SendsOverStarttlsWithLoginAndTheServerReadsItBack) {
+TEST_F(MailerTest, SendsOverStarttlsWithLogin) {
   startServer({.starttls = true, .user = "relay", .password = "s3cr#t;é"});
   MailMessage message = frenchMessage();
   SendResult sent = makeSmtpMailer(settings_)->send(message);

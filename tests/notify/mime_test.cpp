@@ -38,7 +38,7 @@ TEST(MimeTest, SplitsLongSubjectBetweenCharacters) {
   EXPECT_EQ(words, 2);  // 80 bytes in words of at most 45
 }
 
-TEST(MimeTest, QuotedPrintableKeepsLinesShortAndEndsWithCrlf) {
+TEST(MimeTest, QuotedPrintableLineLimits) {
   std::string text(200, 'a');
   text += "\nLigne accentuée, fin par un espace \n.point en tête\nFrom here\n";
   std::string encoded = quotedPrintable(text);
@@ -64,7 +64,7 @@ TEST(MimeTest, Base64MatchesKnownValues) {
   EXPECT_EQ(encoded.find("\r\n"), 76u);
 }
 
-TEST(MimeTest, DateIsInRfc5322FormWithTheLocalOffset) {
+TEST(MimeTest, DateHasLocalOffset) {
   setenv("TZ", "Europe/Paris", 1);
   tzset();
   // 2026-07-01T12:00:00Z is 14:00 in Paris (summer time).

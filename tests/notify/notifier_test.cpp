@@ -122,7 +122,7 @@ class NotifierTest : public ::testing::Test {
   std::filesystem::path certificate_;
 };
 
-TEST_F(NotifierTest, SendsTheCertificateAttachedAndTheLeasesToCorrect) {
+TEST_F(NotifierTest, MailsCertificateAndCorrections) {
   ASSERT_TRUE(tick().ok());  // e-mail starts before the batch: its events are mailed
   auto batch = certifiedBatchRejectingB();
   clock_.advance(2h);
@@ -170,7 +170,7 @@ TEST_F(NotifierTest, RestartSendsNothingAgain) {
   EXPECT_EQ(server_.messages().size(), 2u);
 }
 
-TEST_F(NotifierTest, DoesNotMailHistoryOlderThanTheFirstPlan) {
+TEST_F(NotifierTest, SkipsHistoryBeforeFirstPlan) {
   certifiedBatchRejectingB();  // certified at 10:00 UTC
   clock_.advance(3h);          // e-mail configured afterwards
   ASSERT_TRUE(tick().ok());

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Prints one received message as JSON, decoded by Python's email package, for the tests.
 
-The headers are decoded (RFC 2047) and also given as sent; the text part is decoded from its
-transfer encoding and charset; each attachment is given by name, type, size and SHA-256.
+The headers are decoded (RFC 2047) and also given as sent. The text part is decoded from its
+transfer encoding and charset. Each attachment is given by name, type, size and SHA-256.
 """
 import email
 import email.header

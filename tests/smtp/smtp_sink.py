@@ -4,9 +4,10 @@
 Each message received is written whole to MAILBOX/new/NNNN.eml (a Maildir-like folder) with the
 envelope in MAILBOX/new/NNNN.envelope.json. With --tls the server offers STARTTLS and requires it
 before AUTH and MAIL; with --implicit-tls it speaks TLS from the first byte. With --user and
---password it requires that login; --refuse-login answers every login as Microsoft 365 does when
-basic authentication is off. When ready it writes its port and the PEM certificate that verifies
-it (with --tls or --implicit-tls) as JSON to --ready-file, and runs until SIGTERM.
+--password it requires that login; --refuse-login rejects every login with 535 5.7.139, as
+Microsoft 365 does when basic authentication is off. When ready it writes its port and the PEM
+certificate that verifies it (with --tls or --implicit-tls) as JSON to --ready-file, and runs
+until SIGTERM.
 
 Needs Debian's python3-aiosmtpd (run with /usr/bin/python3).
 """
@@ -73,7 +74,7 @@ def authenticator(user, password, refuse):
             return AuthResult(success=False, handled=False, message=REFUSED_LOGIN)
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user
               and auth_data.password.decode() == password)
-        # handled=False lets aiosmtpd answer the failure itself (535 5.7.8).
+        # handled=False lets aiosmtpd send the failure reply itself (535 5.7.8).
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
     return check
 

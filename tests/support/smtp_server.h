@@ -17,7 +17,7 @@ struct SmtpServerOptions {
   bool implicit_tls = false;
   std::string user{};  // empty: no login
   std::string password{};
-  bool refuse_login = false;  // answer every login with 535 5.7.139
+  bool refuse_login = false;  // reject every login with 535 5.7.139
 };
 
 class SmtpServer {
