@@ -38,6 +38,9 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
   }
   auto created = std::make_shared<spdlog::logger>(name, sinks().begin(), sinks().end());
   created->set_level(level());
+  // Every line reaches the file at once, so the last lines before a crash are not lost in a
+  // stdio buffer.
+  created->flush_on(spdlog::level::trace);
   spdlog::register_logger(created);
   return created;
 }
