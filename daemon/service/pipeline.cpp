@@ -11,6 +11,7 @@
 #include "common/files.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/test_pause.h"
 #include "ingest/export_reader.h"
 #include "lease/validate.h"
 #include "receipts/receipts.h"
@@ -112,10 +113,12 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
     quarantine(file, read.message());
     return ImportOutcome::kQuarantined;
   }
+  pauseAtTestPoint("import-stored");
   if (Status committed = store_.commitImport(summary); !committed) {
     store_.rollbackImport();
     return committed;
   }
+  pauseAtTestPoint("import-committed");
   log->info(
       "imported file={} rows={} valid={} invalid={} out_of_scope={} new={} changed={} "
       "unchanged={} queued={}",
@@ -176,6 +179,7 @@ Result<bool> Pipeline::buildBatch() {
   }
   log->info("built batch={} leases={} sha256={}", (*built)->file_name, (*built)->lease_count,
             (*built)->sha256);
+  pauseAtTestPoint("batch-committed");
   if (Status written = writeOutboxFile(**built); !written) {
     // The batch is committed; the upload step writes the file again before sending it.
     log->error("batch={} error=\"{}\"", (*built)->file_name, written.message());
@@ -224,6 +228,7 @@ Status Pipeline::recordUploaded(const store::BatchRow& batch, const std::filesys
   if (Status marked = store_.markUploaded(batch.id, formatUtc(clock_.now())); !marked) {
     return marked;
   }
+  pauseAtTestPoint("upload-recorded");
   std::error_code ec;
   std::filesystem::create_directories(config_.sentDir(), ec);
   if (Status moved = renameDurably(local, config_.sentDir() / batch.file_name); !moved) {
@@ -286,10 +291,12 @@ Status Pipeline::uploadDueBatches() {
     int attempt = batch.attempts + 1;
     log->info("uploading batch={} attempt={} host={}:{} dir={}", batch.file_name, attempt,
               config_.ftps.host, config_.ftps.port, config_.upload_dir);
+    pauseAtTestPoint("upload-started");
     transport::TransferResult result =
         transport->upload(local, config_.upload_dir, batch.file_name, config_.temp_suffix);
     std::string now = formatUtc(clock_.now());
     if (result.ok()) {
+      pauseAtTestPoint("upload-renamed");
       if (Status marked = recordUploaded(batch, local); !marked) {
         return marked;
       }
@@ -385,6 +392,7 @@ Status Pipeline::collectReceipt(transport::Transport& transport, const store::Ba
   if (!got.ok()) {
     return Status::Error(got.message);
   }
+  pauseAtTestPoint("receipt-downloaded");
   std::string bytes;
   if (Status read = readFile(local, bytes); !read) {
     return read;
@@ -438,6 +446,7 @@ Status Pipeline::collectReceipt(transport::Transport& transport, const store::Ba
   if (!applied) {
     return applied;
   }
+  pauseAtTestPoint("receipt-applied");
   auto hash = sha256Hex(bytes);
   auto recorded = store_.recordReceipt(batch.id, kind, remote_name, local.string(), hash, now);
   return recorded.status();

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.h"
+#include "common/test_pause.h"
 
 namespace alur::transport {
 namespace {
@@ -359,6 +360,7 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   if (!stored.ok()) {
     return stored;
   }
+  pauseAtTestPoint("upload-transferred");
   if (temp_name != final_name) {
     TransferResult renamed = rename(remote_dir, temp_name, final_name);
     if (!renamed.ok()) {
