@@ -356,9 +356,30 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   if (existing.size.has_value()) {
     return compareWithExisting(local_file, local_size, remote_dir, final_name, *existing.size);
   }
-  TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
-  if (!stored.ok()) {
-    return stored;
+  bool transferred = false;
+  if (temp_name != final_name) {
+    // A crash between the transfer and the rename leaves the whole file under the temporary
+    // name, so it is renamed without sending the bytes a second time.
+    RemoteSize partial = remoteSize(remote_dir, temp_name);
+    if (!partial.result.ok()) {
+      return partial.result;
+    }
+    if (partial.size == local_size) {
+      TransferResult compared = holdsSameBytes(local_file, remote_dir, temp_name, &transferred);
+      if (!compared.ok()) {
+        return compared;
+      }
+    }
+    if (transferred) {
+      logger()->info("{} is already complete on {}, renamed without sending it again",
+                     joinRemotePath(remote_dir, temp_name), endpoint());
+    }
+  }
+  if (!transferred) {
+    TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
+    if (!stored.ok()) {
+      return stored;
+    }
   }
   pauseAtTestPoint("upload-transferred");
   if (temp_name != final_name) {
@@ -387,15 +408,11 @@ TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& loca
                                                std::int64_t remote_size) {
   const std::string final_path = joinRemotePath(remote_dir, final_name);
   if (remote_size == local_size) {
-    std::filesystem::path copy = local_file;
-    copy += ".remote";
-    TransferResult fetched = download(remote_dir, final_name, copy);
-    if (!fetched.ok()) {
-      return fetched;
+    bool same = false;
+    TransferResult compared = holdsSameBytes(local_file, remote_dir, final_name, &same);
+    if (!compared.ok()) {
+      return compared;
     }
-    bool same = sameBytes(local_file, copy);
-    std::error_code ignored;
-    std::filesystem::remove(copy, ignored);
     if (same) {
       logger()->info("{} is already on {} with the same bytes ({}), upload skipped", final_path,
                      endpoint(), local_size);
@@ -410,6 +427,23 @@ TransferResult FtpsClient::compareWithExisting(const std::filesystem::path& loca
                   "again from 001), then have the remote file removed or set "
                   "contributor.ident_pro apart",
                   local_file.string(), final_path, endpoint(), remote_size, local_size));
+}
+
+// Downloads `remote_dir/name` beside `local_file` (suffix ".remote") and sets `*same` to whether
+// the bytes are equal. The copy is removed.
+TransferResult FtpsClient::holdsSameBytes(const std::filesystem::path& local_file,
+                                          const std::string& remote_dir, const std::string& name,
+                                          bool* same) {
+  std::filesystem::path copy = local_file;
+  copy += ".remote";
+  TransferResult fetched = download(remote_dir, name, copy);
+  if (!fetched.ok()) {
+    return fetched;
+  }
+  *same = sameBytes(local_file, copy);
+  std::error_code ignored;
+  std::filesystem::remove(copy, ignored);
+  return {};
 }
 
 // Sends the file under `name`, then checks that the server stored every byte, because a

@@ -63,6 +63,8 @@ class FtpsClient final : public Transport {
   TransferResult compareWithExisting(const std::filesystem::path& local_file,
                                      std::int64_t local_size, const std::string& remote_dir,
                                      const std::string& final_name, std::int64_t remote_size);
+  TransferResult holdsSameBytes(const std::filesystem::path& local_file,
+                                const std::string& remote_dir, const std::string& name, bool* same);
   TransferResult store(const std::filesystem::path& local_file, std::int64_t local_size,
                        const std::string& remote_dir, const std::string& name);
   TransferResult checkRemoteSize(const std::filesystem::path& local_file, std::int64_t local_size,

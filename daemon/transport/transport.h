@@ -46,8 +46,9 @@ class Transport {
   // Uploads `local_file` to `remote_dir/final_name`. The bytes go to `final_name + temp_suffix`
   // first; only when the remote size of that temporary file equals the local size is it renamed
   // to `final_name`, and the final file's size is checked again. When `final_name` already
-  // exists with the local size, the upload is skipped and reported as kOk, so replaying an
-  // upload after a crash never leaves the batch under a second name.
+  // exists with the same bytes, the upload is skipped and reported as kOk, so replaying an
+  // upload after a crash never leaves the batch under a second name. When the temporary file
+  // already contains the same bytes, it is renamed without sending them again.
   virtual TransferResult upload(const std::filesystem::path& local_file,
                                 const std::string& remote_dir, const std::string& final_name,
                                 const std::string& temp_suffix) = 0;
