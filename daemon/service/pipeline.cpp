@@ -335,6 +335,43 @@ Result<bool> Pipeline::awaitingReceipts() {
   return !batches->empty();
 }
 
+Result<bool> Pipeline::hasPendingLeases() {
+  auto pending = store_.leasesInState("pending");
+  if (!pending) {
+    return pending.status();
+  }
+  return !pending->empty();
+}
+
+void Pipeline::tidyOutbox() {
+  auto log = logger("batch");
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(config_.outboxDir(), ec)) {
+    files.push_back(entry.path());
+  }
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    auto batch = store_.batchByName(name);
+    if (!batch) {
+      log->warn("cannot tidy the outbox error=\"{}\"", batch.message());
+      return;
+    }
+    if (*batch && !(*batch)->uploaded_at.empty()) {
+      std::filesystem::create_directories(config_.sentDir(), ec);
+      Status moved = renameDurably(file, config_.sentDir() / name);
+      log->info("moved the file of uploaded batch={} to {}{}", name, config_.sentDir().string(),
+                moved ? "" : " error=\"" + moved.message() + "\"");
+      continue;
+    }
+    const std::string extension = file.extension().string();
+    if (!*batch && (extension == ".tmp" || extension == ".remote" || extension == ".part")) {
+      std::filesystem::remove(file, ec);
+      log->info("removed {} left by an interrupted write", file.string());
+    }
+  }
+}
+
 Status Pipeline::pollReceipts() {
   auto log = logger("receipts");
   auto batches = store_.batchesAwaitingReceipts();

@@ -56,6 +56,14 @@ class Pipeline {
   // True when some uploaded batch still waits for a receipt.
   Result<bool> awaitingReceipts();
 
+  // True when valid leases wait for a batch, as after a stop between an import and its batch.
+  Result<bool> hasPendingLeases();
+
+  // Finishes what a stop or a crash interrupted in the outbox. The file of a batch whose upload
+  // was recorded moves to the sent folder. Leftovers of interrupted writes and comparisons
+  // (".tmp", ".remote", ".part") are removed. Call before the first upload.
+  void tidyOutbox();
+
  private:
   Status writeOutboxFile(const store::BatchRow& batch);
   bool isAcknowledged(transport::Transport& transport, const store::BatchRow& batch,

@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -28,8 +29,6 @@
 #include "status/status_facts.h"
 #include "store/store.h"
 #include "transport/transport.h"
-
-#include <fnmatch.h>
 
 namespace alur::service {
 namespace {
@@ -56,6 +55,7 @@ class Worker {
   void start() {
     thread_ = std::thread([this] { io_.run(); });
     boost::asio::post(io_, [this] {
+      resumeAfterRestart();
       rescan();
       tick();
     });
@@ -97,6 +97,19 @@ class Worker {
       return;
     }
     candidates_[file] = {state, Steady::now()};
+  }
+
+  // Picks up the work that a stop or a crash interrupted. Leases imported but not yet batched
+  // count as a fresh import for the after-import schedule, so they do not wait for the next
+  // export.
+  void resumeAfterRestart() {
+    pipeline_.tidyOutbox();
+    auto pending = pipeline_.hasPendingLeases();
+    report("batch", pending.status());
+    if (pending && *pending) {
+      imported_since_batch_ = true;
+      last_import_ = Steady::now();
+    }
   }
 
   void rescan() {
