@@ -181,8 +181,10 @@ Result<bool> Pipeline::buildBatch() {
             (*built)->sha256);
   pauseAtTestPoint("batch-committed");
   if (Status written = writeOutboxFile(**built); !written) {
-    // The batch is committed; the upload step writes the file again before sending it.
-    log->error("batch={} error=\"{}\"", (*built)->file_name, written.message());
+    // The batch is committed. The upload step writes the file again before sending it, and
+    // reports the error if that fails too.
+    log->warn("batch={} error=\"{}\" action=\"written again before the upload\"",
+              (*built)->file_name, written.message());
   }
   return true;
 }
