@@ -168,8 +168,8 @@ class Worker {
         continue;
       }
       auto outcome = pipeline_.importFile(file);
+      report("ingest", outcome.status(), file.string());
       if (!outcome) {
-        report("ingest", outcome.status());
         ++it;  // kept: the database is unavailable, try again at the next tick
         continue;
       }
@@ -213,10 +213,12 @@ class Worker {
     last_daily_run_ = pending_daily_run_;
   }
 
-  // Logs an error once per change of message, so a lasting fault does not flood the log.
-  void report(const std::string& module, const Status& status) {
+  // Logs an error once per change of message, so a lasting fault does not flood the log. A
+  // `subject` (an export file) keeps its own last error, so that two files failing in turn do
+  // not log at every attempt.
+  void report(const std::string& module, const Status& status, const std::string& subject = "") {
     recordFailure(module, status);
-    std::string& last = last_errors_[module];
+    std::string& last = last_errors_[subject.empty() ? module : module + " " + subject];
     if (status.ok()) {
       if (!last.empty()) {
         logger(module)->info("recovered after error=\"{}\"", last);
