@@ -110,7 +110,9 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
     if (store_failed) {
       return read;
     }
-    quarantine(file, read.message());
+    if (Status moved = quarantine(file, read.message()); !moved) {
+      return moved;
+    }
     return ImportOutcome::kQuarantined;
   }
   pauseAtTestPoint("import-stored");
@@ -127,7 +129,7 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
   return ImportOutcome::kImported;
 }
 
-void Pipeline::quarantine(const std::filesystem::path& file, const std::string& reason) {
+Status Pipeline::quarantine(const std::filesystem::path& file, const std::string& reason) {
   auto log = logger("ingest");
   std::string stamp = formatUtc(clock_.now());
   std::replace(stamp.begin(), stamp.end(), ':', '-');
@@ -136,9 +138,20 @@ void Pipeline::quarantine(const std::filesystem::path& file, const std::string& 
   std::filesystem::create_directories(config_.quarantineDir(), ec);
   std::filesystem::rename(file, target, ec);
   if (ec) {
+    // Another file system: copy, then remove the original. A failed copy (a full disk) leaves
+    // the export in place, without a partial copy, for the next attempt.
     std::filesystem::copy_file(file, target, std::filesystem::copy_options::overwrite_existing, ec);
-    if (!ec) {
-      std::filesystem::remove(file, ec);
+    if (ec) {
+      std::error_code ignored;
+      std::filesystem::remove(target, ignored);
+      return Status::Error("cannot move " + file.string() + " to the quarantine folder " +
+                           config_.quarantineDir().string() + ": " + ec.message() +
+                           "; the file stays in the export folder and is tried again");
+    }
+    std::filesystem::remove(file, ec);
+    if (ec) {
+      log->error("cannot remove file={} after copying it to quarantine error=\"{}\"", file.string(),
+                 ec.message());
     }
   }
   std::filesystem::path note = target;
@@ -150,6 +163,7 @@ void Pipeline::quarantine(const std::filesystem::path& file, const std::string& 
   Status written = writeFileDurably(note, text);
   log->error("quarantined file={} moved_to={} reason=\"{}\"{}", file.string(), target.string(),
              reason, written ? "" : " note_error=\"" + written.message() + "\"");
+  return Status::Ok();
 }
 
 Result<bool> Pipeline::buildBatch() {

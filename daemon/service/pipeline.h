@@ -36,8 +36,9 @@ class Pipeline {
            const lease::PostalTable& postal_table, TransportFactory transports, const Clock& clock);
 
   // Imports the whole export, or nothing: a file that cannot be read as a whole is moved to
-  // the quarantine folder with a text file giving the reason. An error return means the
-  // database could not be written; the file stays in place and is tried again later.
+  // the quarantine folder with a text file giving the reason. An error return means that the
+  // database could not be written or the file could not be moved to quarantine. The file then
+  // stays in place and is tried again later.
   Result<ImportOutcome> importFile(const std::filesystem::path& file);
 
   // Puts every pending lease into a new batch and writes its file to the outbox. Returns
@@ -73,7 +74,9 @@ class Pipeline {
   Status collectReceipt(transport::Transport& transport, const store::BatchRow& batch,
                         const std::string& kind, const std::string& remote_name);
   std::chrono::seconds retryDelay(int attempts);
-  void quarantine(const std::filesystem::path& file, const std::string& reason);
+  // Moves an unreadable export to the quarantine folder with a note giving `reason`. Returns an
+  // error when the file could not be moved, so that it is tried again.
+  Status quarantine(const std::filesystem::path& file, const std::string& reason);
 
   const config::Config& config_;
   store::Store& store_;
