@@ -71,7 +71,7 @@ std::vector<std::string> InvariantChecker::checkAfterCrash() {
   checkDatabase(violations);
   checkServer(violations);
   checkLocalFiles(violations);
-  std::string log = readFileBytes(relay_.logFile());
+  std::string log = log_rule_ == kNoErrors ? readFileBytes(relay_.logFile()) : "";
   for (const char* level : {" error [", " critical ["}) {
     std::size_t at = log.find(level);
     if (at != std::string::npos) {

@@ -12,7 +12,11 @@ namespace alur::testing {
 
 class InvariantChecker {
  public:
-  explicit InvariantChecker(RelayHarness& relay) : relay_(relay) {}
+  enum LogRule { kNoErrors, kErrorsExpected };
+
+  // With kErrorsExpected, error lines in the log are not a violation.
+  explicit InvariantChecker(RelayHarness& relay, LogRule log_rule = kNoErrors)
+      : relay_(relay), log_rule_(log_rule) {}
 
   // Checks the service's files while it is stopped, and compares them with the previous call:
   //   - PRAGMA integrity_check returns "ok";
@@ -23,7 +27,7 @@ class InvariantChecker {
   //   - every file on the server is a batch that the database records as started, with its
   //     bytes; no two server files have the same bytes; xferlog has at most one completed
   //     upload per batch;
-  //   - the log has no error line.
+  //   - the log has no error line, unless constructed with kErrorsExpected.
   // Returns one text per broken promise; empty when all hold.
   std::vector<std::string> checkAfterCrash();
 
@@ -41,6 +45,7 @@ class InvariantChecker {
   void checkLocalFiles(std::vector<std::string>& violations);
 
   RelayHarness& relay_;
+  LogRule log_rule_;
   // What the previous check saw: per dwelling id its fingerprint and state, per batch id its
   // name, hash and state.
   std::map<std::string, std::pair<std::string, std::string>> leases_;

@@ -77,7 +77,13 @@ void RelayHarness::tearDown(bool remove_work) {
     service_.stop(SIGKILL, std::chrono::seconds(5));
   }
   simulator_.stop();
-  if (remove_work && !work_.empty()) {
+  if (remove_work) {
+    removeWork();
+  }
+}
+
+void RelayHarness::removeWork() {
+  if (!work_.empty()) {
     std::error_code ignored;
     fs::remove_all(work_, ignored);
   }
@@ -96,7 +102,7 @@ void RelayHarness::writeConfig() {
   const RelaySettings& s = settings_;
   std::ofstream out(work_ / "alur-relay.conf");
   out << "[service]\nstate_dir = " << stateDir().string() << "\n"
-      << "log_file = " << logFile().string() << "\n"
+      << "log_file = " << logFile().string() << "\nlog_level = " << s.log_level << "\n"
       << "[export]\nfolder = " << exports().string() << "\n"
       << "profile = " << ALUR_SOURCE_DIR << "/config/profiles/sample-a.profile\n"
       << "file_pattern = " << s.file_pattern << "\n"

@@ -33,6 +33,7 @@ struct RelaySettings {
   int poll_seconds = 1;
   int retry_max_seconds = 2;
   std::string file_pattern = "*.csv";
+  std::string log_level = "info";
   std::filesystem::path state_dir;  // empty: WORK/state
   std::filesystem::path log_file;   // empty: WORK/alur-relay.log
 };
@@ -50,6 +51,7 @@ class RelayHarness {
                     const RelaySettings& settings);
   // Stops the service and the simulator. Removes the work folder when `remove_work` is true.
   void tearDown(bool remove_work);
+  void removeWork();
 
   void writeConfig();
   RelaySettings& settings() { return settings_; }
