@@ -375,9 +375,11 @@ void Pipeline::tidyOutbox() {
     }
     if (*batch && !(*batch)->uploaded_at.empty()) {
       std::filesystem::create_directories(config_.sentDir(), ec);
-      Status moved = renameDurably(file, config_.sentDir() / name);
-      log->info("moved the file of uploaded batch={} to {}{}", name, config_.sentDir().string(),
-                moved ? "" : " error=\"" + moved.message() + "\"");
+      if (Status moved = renameDurably(file, config_.sentDir() / name); !moved) {
+        log->warn("batch={} error=\"{}\"", name, moved.message());
+      } else {
+        log->info("moved the file of uploaded batch={} to {}", name, config_.sentDir().string());
+      }
       continue;
     }
     const std::string extension = file.extension().string();
