@@ -25,8 +25,8 @@ class InvariantChecker {
   //   - lease states agree with the states of their batches, and no lease is queued again
   //     with the fingerprint its last batch already carries;
   //   - every file on the server is a batch that the database records as started, with its
-  //     bytes; no two server files have the same bytes; xferlog has at most one completed
-  //     upload per batch;
+  //     bytes, and no two server files have the same bytes;
+  //   - xferlog has at most one completed upload per batch;
   //   - the log has no error line, unless constructed with kErrorsExpected.
   // Returns one text per broken promise; empty when all hold.
   std::vector<std::string> checkAfterCrash();

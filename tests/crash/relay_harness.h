@@ -25,7 +25,7 @@ std::string queryText(const std::filesystem::path& database, const std::string& 
 
 std::string sha256OfFile(const std::filesystem::path& file);
 
-// Timers of the service under test, short so that a test sees every step within seconds.
+// Timers of the service under test, short so that every step happens within seconds.
 struct RelaySettings {
   int stable_seconds = 1;
   int rescan_seconds = 5;
