@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
@@ -29,6 +31,25 @@ spdlog::level::level_enum& level() {
   return shared;
 }
 
+// Reports a failed write of the log (a full disk, a removed folder) on standard error, once per
+// distinct message and hour. spdlog's default handler repeats it up to once per second.
+void reportLogFailure(const std::string& message) {
+  static std::mutex mutex;
+  static std::string last_message;
+  static std::chrono::steady_clock::time_point last_at;
+  std::lock_guard lock(mutex);
+  auto now = std::chrono::steady_clock::now();
+  if (message == last_message && now - last_at < std::chrono::hours(1)) {
+    return;
+  }
+  last_message = message;
+  last_at = now;
+  std::fprintf(stderr,
+               "alur-relay: cannot write the log: %s (the service goes on; this message is "
+               "repeated at most once an hour)\n",
+               message.c_str());
+}
+
 }  // namespace
 
 std::shared_ptr<spdlog::logger> logger(const std::string& name) {
@@ -38,6 +59,10 @@ std::shared_ptr<spdlog::logger> logger(const std::string& name) {
   }
   auto created = std::make_shared<spdlog::logger>(name, sinks().begin(), sinks().end());
   created->set_level(level());
+  // Every line reaches the file at once, so the last lines before a crash are not lost in a
+  // stdio buffer.
+  created->flush_on(spdlog::level::trace);
+  created->set_error_handler(reportLogFailure);
   spdlog::register_logger(created);
   return created;
 }

@@ -11,6 +11,7 @@
 #include "common/files.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/test_pause.h"
 #include "ingest/export_reader.h"
 #include "lease/validate.h"
 #include "receipts/receipts.h"
@@ -110,13 +111,17 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
     if (store_failed) {
       return read;
     }
-    quarantine(file, read.message());
+    if (Status moved = quarantine(file, read.message()); !moved) {
+      return moved;
+    }
     return ImportOutcome::kQuarantined;
   }
+  pauseAtTestPoint("import-stored");
   if (Status committed = store_.commitImport(summary); !committed) {
     store_.rollbackImport();
     return committed;
   }
+  pauseAtTestPoint("import-committed");
   log->info(
       "imported file={} rows={} valid={} invalid={} out_of_scope={} new={} changed={} "
       "unchanged={} queued={}",
@@ -125,7 +130,7 @@ Result<ImportOutcome> Pipeline::importFile(const std::filesystem::path& file) {
   return ImportOutcome::kImported;
 }
 
-void Pipeline::quarantine(const std::filesystem::path& file, const std::string& reason) {
+Status Pipeline::quarantine(const std::filesystem::path& file, const std::string& reason) {
   auto log = logger("ingest");
   std::string stamp = formatUtc(clock_.now());
   std::replace(stamp.begin(), stamp.end(), ':', '-');
@@ -134,9 +139,20 @@ void Pipeline::quarantine(const std::filesystem::path& file, const std::string& 
   std::filesystem::create_directories(config_.quarantineDir(), ec);
   std::filesystem::rename(file, target, ec);
   if (ec) {
+    // Another file system: copy, then remove the original. A failed copy (a full disk) leaves
+    // the export in place, without a partial copy, for the next attempt.
     std::filesystem::copy_file(file, target, std::filesystem::copy_options::overwrite_existing, ec);
-    if (!ec) {
-      std::filesystem::remove(file, ec);
+    if (ec) {
+      std::error_code ignored;
+      std::filesystem::remove(target, ignored);
+      return Status::Error("cannot move " + file.string() + " to the quarantine folder " +
+                           config_.quarantineDir().string() + ": " + ec.message() +
+                           "; the file stays in the export folder and is tried again");
+    }
+    std::filesystem::remove(file, ec);
+    if (ec) {
+      log->error("cannot remove file={} after copying it to quarantine error=\"{}\"", file.string(),
+                 ec.message());
     }
   }
   std::filesystem::path note = target;
@@ -148,6 +164,7 @@ void Pipeline::quarantine(const std::filesystem::path& file, const std::string& 
   Status written = writeFileDurably(note, text);
   log->error("quarantined file={} moved_to={} reason=\"{}\"{}", file.string(), target.string(),
              reason, written ? "" : " note_error=\"" + written.message() + "\"");
+  return Status::Ok();
 }
 
 Result<bool> Pipeline::buildBatch() {
@@ -177,9 +194,12 @@ Result<bool> Pipeline::buildBatch() {
   }
   log->info("built batch={} leases={} sha256={}", (*built)->file_name, (*built)->lease_count,
             (*built)->sha256);
+  pauseAtTestPoint("batch-committed");
   if (Status written = writeOutboxFile(**built); !written) {
-    // The batch is committed; the upload step writes the file again before sending it.
-    log->error("batch={} error=\"{}\"", (*built)->file_name, written.message());
+    // The batch is committed. The upload step writes the file again before sending it, and
+    // reports the error if that fails too.
+    log->warn("batch={} error=\"{}\" action=\"written again before the upload\"",
+              (*built)->file_name, written.message());
   }
   return true;
 }
@@ -225,6 +245,7 @@ Status Pipeline::recordUploaded(const store::BatchRow& batch, const std::filesys
   if (Status marked = store_.markUploaded(batch.id, formatUtc(clock_.now())); !marked) {
     return marked;
   }
+  pauseAtTestPoint("upload-recorded");
   std::error_code ec;
   std::filesystem::create_directories(config_.sentDir(), ec);
   if (Status moved = renameDurably(local, config_.sentDir() / batch.file_name); !moved) {
@@ -331,10 +352,12 @@ Status Pipeline::uploadDueBatches() {
     int attempt = batch.attempts + 1;
     log->info("uploading batch={} attempt={} host={}:{} dir={}", batch.file_name, attempt,
               config_.ftps.host, config_.ftps.port, config_.upload_dir);
+    pauseAtTestPoint("upload-started");
     transport::TransferResult result =
         transport->upload(local, config_.upload_dir, batch.file_name, config_.temp_suffix);
     std::string now = formatUtc(clock_.now());
     if (result.ok()) {
+      pauseAtTestPoint("upload-renamed");
       if (Status marked = recordUploaded(batch, local); !marked) {
         return marked;
       }
@@ -366,6 +389,45 @@ Result<bool> Pipeline::awaitingReceipts() {
     return batches.status();
   }
   return !batches->empty();
+}
+
+Result<bool> Pipeline::hasPendingLeases() {
+  auto pending = store_.leasesInState("pending");
+  if (!pending) {
+    return pending.status();
+  }
+  return !pending->empty();
+}
+
+void Pipeline::tidyOutbox() {
+  auto log = logger("batch");
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(config_.outboxDir(), ec)) {
+    files.push_back(entry.path());
+  }
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    auto batch = store_.batchByName(name);
+    if (!batch) {
+      log->warn("cannot tidy the outbox error=\"{}\"", batch.message());
+      return;
+    }
+    if (*batch && !(*batch)->uploaded_at.empty()) {
+      std::filesystem::create_directories(config_.sentDir(), ec);
+      if (Status moved = renameDurably(file, config_.sentDir() / name); !moved) {
+        log->warn("batch={} error=\"{}\"", name, moved.message());
+      } else {
+        log->info("moved the file of uploaded batch={} to {}", name, config_.sentDir().string());
+      }
+      continue;
+    }
+    const std::string extension = file.extension().string();
+    if (!*batch && (extension == ".tmp" || extension == ".remote" || extension == ".part")) {
+      std::filesystem::remove(file, ec);
+      log->info("removed {} left by an interrupted write", file.string());
+    }
+  }
 }
 
 Status Pipeline::pollReceipts() {
@@ -482,6 +544,7 @@ Status Pipeline::collectReceipt(transport::Transport& transport, const store::Ba
   if (!archived) {
     return archived.status();
   }
+  pauseAtTestPoint("receipt-downloaded");
   const std::filesystem::path& local = archived->first;
   const std::string& bytes = archived->second;
   std::string now = formatUtc(clock_.now());
@@ -533,6 +596,7 @@ Status Pipeline::collectReceipt(transport::Transport& transport, const store::Ba
   if (!applied) {
     return applied;
   }
+  pauseAtTestPoint("receipt-applied");
   auto hash = sha256Hex(bytes);
   auto recorded = store_.recordReceipt(batch.id, kind, remote_name, local.string(), hash, now);
   return recorded.status();

@@ -38,8 +38,9 @@ class Pipeline {
            const lease::PostalTable& postal_table, TransportFactory transports, const Clock& clock);
 
   // Imports the whole export, or nothing: a file that cannot be read as a whole is moved to
-  // the quarantine folder with a text file giving the reason. An error return means the
-  // database could not be written; the file stays in place and is tried again later.
+  // the quarantine folder with a text file giving the reason. An error return means that the
+  // database could not be written or the file could not be moved to quarantine. The file then
+  // stays in place and is tried again later.
   Result<ImportOutcome> importFile(const std::filesystem::path& file);
 
   // Puts every pending lease into a new batch and writes its file to the outbox. Returns
@@ -58,6 +59,14 @@ class Pipeline {
   // True when some uploaded batch still waits for a receipt.
   Result<bool> awaitingReceipts();
 
+  // True when valid leases wait for a batch, as after a stop between an import and its batch.
+  Result<bool> hasPendingLeases();
+
+  // Finishes what a stop or a crash interrupted in the outbox. The file of a batch whose upload
+  // was recorded moves to the sent folder. Leftovers of interrupted writes and comparisons
+  // (".tmp", ".remote", ".part") are removed. Call before the first upload.
+  void tidyOutbox();
+
  private:
   Status writeOutboxFile(const store::BatchRow& batch);
   bool isAcknowledged(transport::Transport& transport, const store::BatchRow& batch,
@@ -74,7 +83,9 @@ class Pipeline {
   void reportUploadFailure(const store::BatchRow& batch, int attempt,
                            const transport::TransferResult& result, std::chrono::seconds delay);
   void reportUploadRecovery(const store::BatchRow& batch);
-  void quarantine(const std::filesystem::path& file, const std::string& reason);
+  // Moves an unreadable export to the quarantine folder with a note giving `reason`. Returns an
+  // error when the file could not be moved, so that it is tried again.
+  Status quarantine(const std::filesystem::path& file, const std::string& reason);
 
   const config::Config& config_;
   store::Store& store_;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -45,11 +47,30 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
+// One version of a file, as stat() shows it without reading the bytes. The change time and the
+// inode catch a rewrite that keeps the size and the modification time (a coarse file system
+// clock, or software that restores the time). The content hash of the last import then decides
+// whether the bytes changed.
 struct FileState {
   std::uintmax_t size = 0;
-  std::filesystem::file_time_type mtime{};
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  std::uintmax_t inode = 0;
   bool operator==(const FileState&) const = default;
 };
+
+// Returns the state of a regular file, or std::nullopt when it is missing or something else.
+std::optional<FileState> readFileState(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    return std::nullopt;
+  }
+  constexpr std::int64_t kNanoseconds = 1000000000;
+  return FileState{static_cast<std::uintmax_t>(info.st_size),
+                   info.st_mtim.tv_sec * kNanoseconds + info.st_mtim.tv_nsec,
+                   info.st_ctim.tv_sec * kNanoseconds + info.st_ctim.tv_nsec,
+                   static_cast<std::uintmax_t>(info.st_ino)};
+}
 
 // The worker: everything that touches the database or the network runs here, on one thread,
 // driven by a one-second tick. It stamps `heartbeat` at each tick, for the watchdog.
@@ -69,6 +90,7 @@ class Worker {
   void start() {
     thread_ = std::thread([this] { io_.run(); });
     boost::asio::post(io_, [this] {
+      resumeAfterRestart();
       rescan();
       tick();
     });
@@ -108,29 +130,44 @@ class Worker {
     if (!matchesPattern(file) || candidates_.count(file) > 0) {
       return;
     }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
+    std::optional<FileState> state = readFileState(file);
+    if (!state) {
       return;
     }
-    FileState state{std::filesystem::file_size(file, ec),
-                    std::filesystem::last_write_time(file, ec)};
     auto handled = handled_.find(file);
-    if (handled != handled_.end() && handled->second == state) {
+    if (handled != handled_.end() && handled->second == *state) {
       return;
     }
-    candidates_[file] = {state, Steady::now()};
+    candidates_[file] = {*state, Steady::now()};
+  }
+
+  // Picks up the work that a stop or a crash interrupted. Leases imported but not yet batched
+  // count as a fresh import for the after-import schedule, so they do not wait for the next
+  // export.
+  void resumeAfterRestart() {
+    pipeline_.tidyOutbox();
+    auto pending = pipeline_.hasPendingLeases();
+    report("batch", pending.status());
+    if (pending && *pending) {
+      schedule_->noteImport();
+    }
   }
 
   void rescan() {
     last_rescan_ = Steady::now();
     std::error_code ec;
+    std::set<std::filesystem::path> present;
     for (const auto& entry : std::filesystem::directory_iterator(config_.export_folder, ec)) {
+      present.insert(entry.path());
       consider(entry.path());
     }
     if (ec) {
       logger("watch")->warn("rescan failed folder={} error=\"{}\"", config_.export_folder.string(),
                             ec.message());
+      return;
     }
+    // Files gone from the folder are forgotten, so memory does not grow with every name seen.
+    std::erase_if(handled_, [&](const auto& item) { return present.count(item.first) == 0; });
   }
 
   void tick() {
@@ -164,15 +201,13 @@ class Worker {
   void importStableFiles() {
     for (auto it = candidates_.begin(); it != candidates_.end();) {
       const std::filesystem::path file = it->first;
-      std::error_code ec;
-      FileState now{std::filesystem::file_size(file, ec),
-                    std::filesystem::last_write_time(file, ec)};
-      if (ec) {
+      std::optional<FileState> now = readFileState(file);
+      if (!now) {
         it = candidates_.erase(it);  // removed or renamed before it was read
         continue;
       }
-      if (!(now == it->second.state)) {
-        it->second = {now, Steady::now()};
+      if (!(*now == it->second.state)) {
+        it->second = {*now, Steady::now()};
         ++it;
         continue;
       }
@@ -181,15 +216,15 @@ class Worker {
         continue;
       }
       auto outcome = pipeline_.importFile(file);
+      report("ingest", outcome.status(), file.string());
       if (!outcome) {
-        report("ingest", outcome.status());
         ++it;  // kept: the database is unavailable, try again at the next tick
         continue;
       }
       if (*outcome == ImportOutcome::kImported) {
         schedule_->noteImport();
       }
-      handled_[file] = now;
+      handled_[file] = *now;
       it = candidates_.erase(it);
     }
   }
@@ -207,10 +242,12 @@ class Worker {
     schedule_->recordRun(*run);
   }
 
-  // Logs an error once per change of message, so a lasting fault does not flood the log.
-  void report(const std::string& module, const Status& status) {
+  // Logs an error once per change of message, so a lasting fault does not flood the log. A
+  // `subject` (an export file) keeps its own last error, so that two files failing in turn do
+  // not log at every attempt.
+  void report(const std::string& module, const Status& status, const std::string& subject = "") {
     recordFailure(module, status);
-    std::string& last = last_errors_[module];
+    std::string& last = last_errors_[subject.empty() ? module : module + " " + subject];
     if (status.ok()) {
       if (!last.empty()) {
         logger(module)->info("recovered after error=\"{}\"", last);

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.h"
+#include "common/test_pause.h"
 
 namespace alur::transport {
 namespace {
@@ -402,10 +403,34 @@ TransferResult FtpsClient::upload(const std::filesystem::path& local_file,
   if (!settings_.rename_after_upload) {
     return uploadInPlace(local_file, local_size, remote_dir, final_name);
   }
-  TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
-  if (!stored.ok()) {
-    return stored;
+  bool transferred = false;
+  if (temp_name != final_name) {
+    // A crash between the transfer and the rename leaves the whole file under the temporary
+    // name, so it is renamed without sending the bytes a second time.
+    RemoteSize partial = remoteSize(remote_dir, temp_name);
+    if (!partial.result.ok()) {
+      return partial.result;
+    }
+    if (partial.size == local_size) {
+      Comparison compared =
+          compareRemote(local_file, local_size, remote_dir, temp_name, local_size);
+      if (!compared.result.ok()) {
+        return compared.result;
+      }
+      transferred = compared.match == RemoteMatch::kSame;
+    }
+    if (transferred) {
+      logger()->info("{} is already complete on {}, renamed without sending it again",
+                     joinRemotePath(remote_dir, temp_name), endpoint());
+    }
   }
+  if (!transferred) {
+    TransferResult stored = store(local_file, local_size, remote_dir, temp_name);
+    if (!stored.ok()) {
+      return stored;
+    }
+  }
+  pauseAtTestPoint("upload-transferred");
   if (temp_name != final_name) {
     TransferResult renamed = rename(remote_dir, temp_name, final_name);
     if (!renamed.ok()) {

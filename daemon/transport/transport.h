@@ -56,7 +56,8 @@ class Transport {
   // first; only when the remote size of that temporary file equals the local size is it renamed
   // to `final_name`, and the final file's size is checked again. When `final_name` already
   // exists with the same bytes, the upload is skipped and reported as kOk, so replaying an
-  // upload after a crash never leaves the batch under a second name. Without
+  // upload after a crash never leaves the batch under a second name. When the temporary file
+  // already contains the same bytes, it is renamed without sending them again. Without
   // FtpsSettings::rename_after_upload the bytes go to `final_name` directly and are read back.
   virtual TransferResult upload(const std::filesystem::path& local_file,
                                 const std::string& remote_dir, const std::string& final_name,
