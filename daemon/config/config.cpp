@@ -820,6 +820,14 @@ Status checkEmail(const RawValues& v, const ConfigSource& source, Config& c) {
   if (e.server.empty()) {
     return Status::Ok();  // no e-mail
   }
+  in6_addr v6{};
+  bool ipv6 = ::inet_pton(AF_INET6, e.server.c_str(), &v6) == 1;
+  if (e.server.find_first_of(" \t/\\@") != std::string::npos ||
+      (e.server.find(':') != std::string::npos && !ipv6)) {
+    return source.valueError("email.server", e.server.substr(0, 80),
+                             "is not a host name or an IP address; write the host alone, e.g. "
+                             "smtp.agence.fr, and its port in email.port");
+  }
   if (v.email_security != "starttls" && v.email_security != "tls" && v.email_security != "none") {
     return source.valueError("email.security", v.email_security,
                              "is invalid; use starttls (port 587), tls (port 465) or none (a "
@@ -872,7 +880,7 @@ Status checkEmail(const RawValues& v, const ConfigSource& source, Config& c) {
   }
   for (auto [value, key, high] :
        {std::tuple{v.alert_after_minutes, "email.alert_after_minutes", 30 * 24 * 60},
-        std::tuple{v.email_timeout, "email.timeout_seconds", 3600}}) {
+        std::tuple{v.email_timeout, "email.timeout_seconds", 600}}) {
     if (value < 0 || value > high) {
       return source.valueError(
           key, std::to_string(value),

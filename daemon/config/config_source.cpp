@@ -4,7 +4,9 @@
 
 namespace alur::config {
 
-bool isSecret(const std::string& key) { return key == "platform.password"; }
+bool isSecret(const std::string& key) {
+  return key == "platform.password" || key == "email.password";
+}
 
 namespace {
 

@@ -2,6 +2,7 @@
 // same network; login optional.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,11 +32,14 @@ struct SmtpSettings {
 };
 
 // The outcome of one message. `login_refused` is set for an SMTP 535 (or 534), which a retry
-// does not fix: the account, its password or the server's policy must change.
+// does not fix: the account, its password or the server's policy must change. `rejected` is
+// set when the server refused this message for good (550, 552, 553 or 554 to every recipient
+// or to its data), so that the next messages can still go.
 struct SendResult {
   bool ok = false;
   bool login_refused = false;
-  std::string message;  // for the log and the status, with the server's last reply
+  bool rejected = false;
+  std::string message;  // for the log and the status, with the server's error reply
 };
 
 class Mailer {
@@ -44,6 +48,9 @@ class Mailer {
   virtual SendResult send(const MailMessage& message) = 0;
 };
 
-std::unique_ptr<Mailer> makeSmtpMailer(const SmtpSettings& settings);
+// `progress`, when set, is called about once a second during a send; returning false aborts it.
+// The service uses it to show the watchdog that the worker is alive and to stop promptly.
+std::unique_ptr<Mailer> makeSmtpMailer(const SmtpSettings& settings,
+                                       std::function<bool()> progress = {});
 
 }  // namespace alur::notify

@@ -81,8 +81,14 @@ MailText certificateMail(const Sender& sender, const store::BatchEvent& batch, i
   m.body += "L'observatoire CLAMEUR a délivré le certificat de transmission du fichier " +
             batch.file_name + " (" + plural(batch.lease_count, "bail", "baux") + "), le " +
             frenchTime(batch.at) + ".\n\n";
-  m.body += "Résultat de l'intégration : " + plural(integrated, "bail intégré", "baux intégrés") +
-            ", " + plural(rejected, "bail à corriger", "baux à corriger") + ".\n";
+  if (integrated + rejected == 0) {
+    m.body +=
+        "Le rapport d'intégration n'est pas encore arrivé ; les baux à corriger, s'il y "
+        "en a, vous parviendront dans un message séparé.\n";
+  } else {
+    m.body += "Résultat de l'intégration : " + plural(integrated, "bail intégré", "baux intégrés") +
+              ", " + plural(rejected, "bail à corriger", "baux à corriger") + ".\n";
+  }
   if (rejected > 0) {
     m.body += "La liste des baux à corriger vous parvient dans un message séparé.\n";
   }
@@ -94,47 +100,53 @@ MailText certificateMail(const Sender& sender, const store::BatchEvent& batch, i
   return m;
 }
 
-MailText correctionsMail(const Sender& sender, const store::BatchEvent& batch,
-                         const std::vector<store::RejectedLine>& rejected,
-                         const std::vector<status::LeaseToCorrect>& invalid, int invalid_total) {
+MailText rejectedLeasesMail(const Sender& sender, const store::BatchEvent& batch,
+                            const std::vector<store::RejectedLine>& rejected) {
   MailText m;
-  int total = static_cast<int>(rejected.size()) + invalid_total;
-  m.subject = "Baux à corriger : " + plural(total, "logement", "logements") + " (fichier " +
-              batch.file_name + ")";
+  const int count = static_cast<int>(rejected.size());
+  m.subject = "Baux à corriger : " + plural(count, "logement refusé", "logements refusés") +
+              " par l'observatoire (fichier " + batch.file_name + ")";
   m.body = "Bonjour,\n\n";
-  if (!rejected.empty()) {
-    m.body += "Le rapport d'intégration du fichier " + batch.file_name + " (reçu le " +
-              frenchTime(batch.at) + ") refuse " +
-              plural(static_cast<int>(rejected.size()), "logement", "logements") + " :\n\n";
-    std::size_t listed = 0;
-    for (const auto& line : rejected) {
-      if (listed++ == kMaxListed) {
-        m.body += "… et " + std::to_string(rejected.size() - kMaxListed) +
-                  " autres, visibles sur la page d'état du service.\n";
-        break;
-      }
-      std::string address = addressOf(line.record_json);
-      m.body += "- Logement " + line.dwelling_id + (address.empty() ? "" : ", " + address) +
-                "\n  Motif donné par l'observatoire : " +
-                (line.reason.empty() ? "(aucun motif donné)" : line.reason) + "\n";
-    }
-    m.body += "\n" + whatToDoWithRejected();
-  }
-  if (invalid_total > 0) {
-    m.body += std::string(rejected.empty() ? "" : "\n") + "Par ailleurs, " +
-              plural(invalid_total, "logement n'est pas envoyé", "logements ne sont pas envoyés") +
-              ", car l'export ne donne pas toutes les données que la loi demande :\n\n";
-    for (const auto& lease : invalid) {
-      m.body += "- " + lease.message + "\n";
-    }
-    if (static_cast<int>(invalid.size()) < invalid_total) {
-      m.body += "… et " + std::to_string(invalid_total - static_cast<int>(invalid.size())) +
+  m.body += "Le rapport d'intégration du fichier " + batch.file_name + " (reçu le " +
+            frenchTime(batch.at) + ") refuse " + plural(count, "logement", "logements") + " :\n\n";
+  std::size_t listed = 0;
+  for (const auto& line : rejected) {
+    if (listed++ == kMaxListed) {
+      m.body += "… et " + std::to_string(rejected.size() - kMaxListed) +
                 " autres, visibles sur la page d'état du service.\n";
+      break;
     }
-    m.body +=
-        "\nComplétez ces logements dans votre logiciel de gestion ; ils partiront au "
-        "prochain export.\n";
+    std::string address = addressOf(line.record_json);
+    m.body += "- Logement " + line.dwelling_id + (address.empty() ? "" : ", " + address) +
+              "\n  Motif donné par l'observatoire : " +
+              (line.reason.empty() ? "(aucun motif donné)" : line.reason) + "\n";
   }
+  m.body += "\n" + whatToDoWithRejected();
+  m.body += signature(sender);
+  return m;
+}
+
+MailText invalidLeasesMail(const Sender& sender, const std::vector<status::LeaseToCorrect>& listed,
+                           int total) {
+  MailText m;
+  m.subject =
+      "Baux à compléter : " + plural(total, "logement non envoyé", "logements non envoyés") +
+      " à l'observatoire";
+  m.body = "Bonjour,\n\n";
+  m.body += plural(total, "logement n'est pas envoyé", "logements ne sont pas envoyés") +
+            " à l'observatoire, car l'export ne donne pas toutes les données que la loi "
+            "demande :\n\n";
+  for (const auto& lease : listed) {
+    m.body += "- " + lease.message + "\n";
+  }
+  if (static_cast<int>(listed.size()) < total) {
+    m.body += "… et " + std::to_string(total - static_cast<int>(listed.size())) +
+              " autres, visibles sur la page d'état du service.\n";
+  }
+  m.body +=
+      "\nComplétez ces logements dans votre logiciel de gestion ; ils partiront au "
+      "prochain export. Ce message revient seulement quand un nouveau logement est à "
+      "compléter.\n";
   m.body += signature(sender);
   return m;
 }

@@ -27,10 +27,14 @@ struct Sender {
 MailText certificateMail(const Sender& sender, const store::BatchEvent& batch, int integrated,
                          int rejected, const std::string& attachment_name);
 
-// `invalid` lists leases that the export gives without the data the law requires, never sent.
-MailText correctionsMail(const Sender& sender, const store::BatchEvent& batch,
-                         const std::vector<store::RejectedLine>& rejected,
-                         const std::vector<status::LeaseToCorrect>& invalid, int invalid_total);
+// The leases that a report refused, with their addresses and the platform's reasons.
+MailText rejectedLeasesMail(const Sender& sender, const store::BatchEvent& batch,
+                            const std::vector<store::RejectedLine>& rejected);
+
+// The leases that the export gives without the data the law requires, so never sent: `listed`
+// of them, out of `total`.
+MailText invalidLeasesMail(const Sender& sender, const std::vector<status::LeaseToCorrect>& listed,
+                           int total);
 
 MailText batchRejectedMail(const Sender& sender, const store::BatchEvent& batch);
 

@@ -59,7 +59,7 @@ std::size_t utf8Length(unsigned char lead) {
   return 1;
 }
 
-// A random boundary, so that no line of the parts can contain it by chance.
+// A boundary that no part can contain: "=_" never occurs in quoted-printable or base64 text.
 std::string makeBoundary() {
   static thread_local std::mt19937_64 random{std::random_device{}()};
   return fmt::format("=_alur_{:016x}{:016x}", random(), random());
@@ -132,12 +132,13 @@ std::string quotedPrintable(const std::string& utf8) {
     } else {
       piece = fmt::format("={:02X}", c);
     }
-    // Soft line break before the piece would push the line past 75 characters plus '='.
+    // A soft line break before the piece would push the line past 76 characters, counting the
+    // '=' of the break and room to encode a trailing space.
     if (line.size() + piece.size() > 73) {
       flushLine(false);
     }
-    // A line starting with a dot is doubled by SMTP; "From " at a line start is mangled by
-    // some mailboxes. Encode both so the text arrives as written.
+    // Relays that are not transparent may drop a dot at a line start, and some mailboxes
+    // change "From " at a line start. Encoding both keeps the text as written.
     if (line.empty() && (c == '.' || (c == 'F' && utf8.compare(i, 5, "From ") == 0))) {
       piece = fmt::format("={:02X}", c);
     }

@@ -1,11 +1,15 @@
 #include "notify/notifier.h"
 
 #include <random>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
 #include "common/backoff.h"
 #include "common/files.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "status/status_facts.h"
 
@@ -18,6 +22,11 @@ namespace {
 // and the last time the server accepted a mail.
 constexpr const char* kSinceKey = "email.since";
 constexpr const char* kLastSuccessKey = "email.last_success_at";
+constexpr const char* kStateKey = "email.state";                   // "on" or "off"
+constexpr const char* kInvalidMailedKey = "email.invalid_mailed";  // JSON list of lease keys
+
+// How long a certificate mail waits for the integration report, whose counts it gives.
+constexpr auto kReportWait = std::chrono::hours(24);
 
 // Backoff between failed deliveries: one minute, doubling up to an hour. A refused login is
 // not fixed by retrying soon, so it waits at least a quarter of an hour.
@@ -104,7 +113,45 @@ Status Notifier::add(const std::string& key, const std::string& kind,
   return added.status();
 }
 
+// Records at the first plan of the process whether e-mail is on. E-mail turned off clears its
+// recorded failure; turned on again, it starts from now, so the events of the time it was off
+// are not mailed.
+Status Notifier::recordEmailState() {
+  if (state_recorded_) {
+    return Status::Ok();
+  }
+  auto state = store_.getMeta(kStateKey);
+  if (!state) {
+    return state.status();
+  }
+  std::string now = formatUtc(clock_.now());
+  if (!config_.email.enabled()) {
+    if (*state != "off") {
+      for (Status s :
+           {store_.setMeta(kStateKey, "off"), status::recordFailure(store_, "email", "", now)}) {
+        if (!s) {
+          return s;
+        }
+      }
+    }
+  } else if (*state != "on") {
+    if (*state == "off") {
+      if (Status s = store_.setMeta(kSinceKey, now); !s) {
+        return s;
+      }
+    }
+    if (Status s = store_.setMeta(kStateKey, "on"); !s) {
+      return s;
+    }
+  }
+  state_recorded_ = true;
+  return Status::Ok();
+}
+
 Status Notifier::plan() {
+  if (Status s = recordEmailState(); !s) {
+    return s;
+  }
   if (!config_.email.enabled()) {
     return Status::Ok();
   }
@@ -118,18 +165,18 @@ Status Notifier::plan() {
       return s;
     }
   }
-  if (Status s = planBatchMails(*since); !s) {
-    return s;
-  }
-  if (Status s = planUploadAlerts(); !s) {
-    return s;
+  for (Status s : {planBatchMails(*since), planInvalidLeases(), planUploadAlerts()}) {
+    if (!s) {
+      return s;
+    }
   }
   return planSummary();
 }
 
 Status Notifier::planBatchMails(const std::string& since) {
   const auto& to = config_.email.to;
-  auto certified = outbox_.certifiedSince(since);
+  // A certificate mail gives the report's counts, so it waits for the report, a day at most.
+  auto certified = outbox_.certifiedSince(since, formatUtc(clock_.now() - kReportWait));
   if (!certified) {
     return certified.status();
   }
@@ -170,23 +217,10 @@ Status Notifier::planBatchMails(const std::string& since) {
     if (!rejected) {
       return rejected.status();
     }
-    auto invalid = store_.leasesInState("invalid");
-    if (!invalid) {
-      return invalid.status();
+    if (rejected->empty()) {
+      continue;  // nothing refused, which the certificate mail reports
     }
-    if (rejected->empty() && invalid->empty()) {
-      continue;  // nothing to correct, which the certificate mail reports
-    }
-    std::vector<status::LeaseToCorrect> listed;
-    for (const auto& lease : *invalid) {
-      if (static_cast<int>(listed.size()) == kMaxInvalidListed) {
-        break;
-      }
-      listed.push_back(status::toCorrect(lease));
-    }
-    MailText text =
-        correctionsMail(sender_, batch, *rejected, listed, static_cast<int>(invalid->size()));
-    if (Status s = add(key, "corrections", to, text); !s) {
+    if (Status s = add(key, "corrections", to, rejectedLeasesMail(sender_, batch, *rejected)); !s) {
       return s;
     }
   }
@@ -209,6 +243,52 @@ Status Notifier::planBatchMails(const std::string& since) {
     }
   }
   return Status::Ok();
+}
+
+// Mails the leases that the export gives without the data the law requires, once for each
+// set that holds a lease not mailed before: a lease fixed in the export gives no mail, a new
+// invalid lease gives the whole current list.
+Status Notifier::planInvalidLeases() {
+  auto keys = outbox_.invalidLeaseKeys();
+  if (!keys) {
+    return keys.status();
+  }
+  auto mailed = store_.getMeta(kInvalidMailedKey);
+  if (!mailed) {
+    return mailed.status();
+  }
+  std::set<std::string> known;
+  auto parsed = nlohmann::json::parse(*mailed, nullptr, false);
+  if (parsed.is_array()) {
+    for (const auto& item : parsed) {
+      if (item.is_string()) {
+        known.insert(item.get<std::string>());
+      }
+    }
+  }
+  bool has_new = std::any_of(keys->begin(), keys->end(),
+                             [&](const std::string& key) { return known.count(key) == 0; });
+  if (!has_new) {
+    return Status::Ok();
+  }
+  auto invalid = store_.leasesInState("invalid");
+  if (!invalid) {
+    return invalid.status();
+  }
+  std::vector<status::LeaseToCorrect> listed;
+  for (const auto& lease : *invalid) {
+    if (static_cast<int>(listed.size()) == kMaxInvalidListed) {
+      break;
+    }
+    listed.push_back(status::toCorrect(lease));
+  }
+  std::string key = "invalid:" + sha256Hex(nlohmann::json(*keys).dump()).substr(0, 16);
+  if (Status s = add(key, "invalid", config_.email.to,
+                     invalidLeasesMail(sender_, listed, static_cast<int>(invalid->size())));
+      !s) {
+    return s;
+  }
+  return store_.setMeta(kInvalidMailedKey, nlohmann::json(*keys).dump());
 }
 
 Status Notifier::planUploadAlerts() {
@@ -307,6 +387,14 @@ Status Notifier::deliver() {
   for (const auto& n : *unsent) {
     SendResult result = mailer->send(messageOf(n));
     std::string now = formatUtc(clock_.now());
+    if (!result.ok && result.rejected) {
+      logger("notify")->error("mail given up kind={} key={} error=\"{}\"", n.kind, n.key,
+                              result.message);
+      if (Status s = outbox_.giveUp(n.id, result.message, now); !s) {
+        return s;
+      }
+      continue;  // the server works; the next messages may go
+    }
     if (!result.ok) {
       if (Status s = outbox_.recordFailure(n.id, result.message, now); !s) {
         return s;
@@ -321,6 +409,11 @@ Status Notifier::deliver() {
     noteSuccess();
   }
   return Status::Ok();
+}
+
+void Notifier::resetBackoff() {
+  failures_in_a_row_ = 0;
+  next_try_ = {};
 }
 
 void Notifier::noteFailure(const SendResult& result) {

@@ -34,7 +34,12 @@ class Notifier {
   // failure: the server is down or refuses, the next mails would fail the same way.
   Status deliver();
 
+  // Tries the outbox at the next deliver(), for a reload that changed the [email] settings.
+  void resetBackoff();
+
  private:
+  Status recordEmailState();
+  Status planInvalidLeases();
   Status planBatchMails(const std::string& since);
   Status planUploadAlerts();
   Status planSummary();
@@ -54,6 +59,7 @@ class Notifier {
   int failures_in_a_row_ = 0;
   std::chrono::steady_clock::time_point next_try_{};
   std::string last_error_;
+  bool state_recorded_ = false;
 };
 
 // The sender identity written into every mail: the contributor, the host and the status page.

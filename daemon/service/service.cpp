@@ -119,7 +119,14 @@ class Worker {
   // the database, so the day's run is not repeated. Call on the worker thread.
   void reloadSchedule() {
     schedule_ = std::make_unique<schedule::StoredSchedule>(config_.schedule, clock_, store_);
+    auto pending = pipeline_.hasPendingLeases();
+    if (pending && *pending) {
+      schedule_->noteImport();  // leases imported before the reload still get their batch
+    }
   }
+
+  // Tries the e-mail outbox at once with reloaded [email] settings.
+  void reloadEmail() { notifier_.resetBackoff(); }
 
  private:
   bool matchesPattern(const std::filesystem::path& file) const {
@@ -392,9 +399,18 @@ void reloadConfiguration(RunningService& running) {
   }
   running.worker.runOnWorkerThread([&running, change = std::move(*plan), pattern_changed] {
     applyReloadable(change.next, change.applied, running.worker_config);
-    if (std::any_of(change.applied.begin(), change.applied.end(),
-                    [](const KeyChange& c) { return c.key.rfind("schedule.", 0) == 0; })) {
+    auto changed = [&change](const std::string& prefix) {
+      return std::any_of(change.applied.begin(), change.applied.end(),
+                         [&prefix](const KeyChange& c) { return c.key.rfind(prefix, 0) == 0; });
+    };
+    // The retry delays are read at each failure; the other [schedule] keys shape the schedule.
+    if (std::any_of(change.applied.begin(), change.applied.end(), [](const KeyChange& c) {
+          return c.key.rfind("schedule.", 0) == 0 && c.key.rfind("schedule.retry_", 0) != 0;
+        })) {
       running.worker.reloadSchedule();
+    }
+    if (changed("email.")) {
+      running.worker.reloadEmail();
     }
     if (pattern_changed) {
       running.worker.requestRescan();  // files the old pattern skipped
@@ -545,8 +561,12 @@ int runService(const config::Config& initial, ServiceManager& manager,
         });
       },
       clock);
-  notify::Notifier notifier(worker_config, **store, clock, [&worker_config] {
-    return notify::makeSmtpMailer(worker_config.email);
+  // Like a transfer, a mail being sent beats the heartbeat and ends when the service stops.
+  notify::Notifier notifier(worker_config, **store, clock, [&] {
+    return notify::makeSmtpMailer(worker_config.email, [&] {
+      heartbeat.beat();
+      return !stopping.load();
+    });
   });
   Worker worker(worker_config, pipeline, **store, notifier, heartbeat);
 

@@ -163,8 +163,8 @@ void readFolders(const config::Config& config, StatusFacts& facts) {
 void readEmail(const config::Config& config, store::Store& store, StatusFacts& facts) {
   facts.email_enabled = config.email.enabled();
   facts.last_email_at = store.getMeta("email.last_success_at").value_or("");
-  auto waiting =
-      store.database().prepare("SELECT COUNT(*) FROM notification WHERE sent_at IS NULL");
+  auto waiting = store.database().prepare(
+      "SELECT COUNT(*) FROM notification WHERE sent_at IS NULL AND given_up_at IS NULL");
   if (waiting.step()) {
     facts.emails_waiting = static_cast<int>(waiting.integer(0));
   }

@@ -97,8 +97,10 @@ Result<bool> Outbox::has(const std::string& key) {
 
 Result<std::vector<Notification>> Outbox::unsent(int limit) {
   return guarded("cannot read the e-mail outbox", [&]() -> Result<std::vector<Notification>> {
-    auto s = db_.prepare(std::string("SELECT ") + kColumns +
-                         " FROM notification WHERE sent_at IS NULL ORDER BY id LIMIT ?1");
+    auto s =
+        db_.prepare(std::string("SELECT ") + kColumns +
+                    " FROM notification WHERE sent_at IS NULL AND given_up_at IS NULL ORDER BY id "
+                    "LIMIT ?1");
     s.bind(1, limit);
     return readAll(s);
   });
@@ -112,6 +114,21 @@ Status Outbox::markSent(std::int64_t id, const std::string& now_utc) {
            "last_attempt_at = ?2, last_error = NULL WHERE id = ?1")
         .bind(1, id)
         .bind(2, now_utc)
+        .run();
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status Outbox::giveUp(std::int64_t id, const std::string& error, const std::string& now_utc) {
+  return guarded("cannot record a refused e-mail", [&]() -> Status {
+    WriteTransaction tx(db_);
+    db_.prepare(
+           "UPDATE notification SET attempts = attempts + 1, last_attempt_at = ?2, "
+           "given_up_at = ?2, last_error = ?3 WHERE id = ?1")
+        .bind(1, id)
+        .bind(2, now_utc)
+        .bind(3, error)
         .run();
     tx.commit();
     return Status::Ok();
@@ -156,13 +173,15 @@ Result<std::vector<Notification>> Outbox::recent(int limit) {
   });
 }
 
-Result<std::vector<BatchEvent>> Outbox::certifiedSince(const std::string& since) {
+Result<std::vector<BatchEvent>> Outbox::certifiedSince(const std::string& since,
+                                                       const std::string& report_deadline) {
   return guarded("cannot read certified batches", [&]() -> Result<std::vector<BatchEvent>> {
     auto s = db_.prepare(
         "SELECT id, file_name, certified_at, certificate_path, '', lease_count FROM batch "
         "WHERE certified_at IS NOT NULL AND certificate_path IS NOT NULL AND certified_at >= ?1 "
-        "ORDER BY id");
+        "AND (reported_at IS NOT NULL OR certified_at < ?2) ORDER BY id");
     s.bind(1, since);
+    s.bind(2, report_deadline);
     return readEvents(s);
   });
 }
@@ -217,19 +236,36 @@ Result<std::pair<int, int>> Outbox::reportCounts(std::int64_t batch_id) {
   });
 }
 
+Result<std::vector<std::string>> Outbox::invalidLeaseKeys() {
+  return guarded("cannot read invalid leases", [&]() -> Result<std::vector<std::string>> {
+    auto s = db_.prepare(
+        "SELECT dwelling_id || ':' || fingerprint FROM lease WHERE state = 'invalid' "
+        "ORDER BY 1");
+    std::vector<std::string> out;
+    while (s.step()) {
+      out.push_back(s.text(0));
+    }
+    return out;
+  });
+}
+
 Result<std::optional<UploadOutage>> Outbox::uploadOutage() {
   return guarded("cannot read the upload attempts", [&]() -> Result<std::optional<UploadOutage>> {
     // A batch that needs an operator is outage until resent, whatever the
     // other batches do.
+    // The episode starts at the first failure after the last successful upload in both cases,
+    // so that a resend followed by a retry stays in the episode already announced.
     auto failed = db_.prepare(
         "SELECT b.file_name, COALESCE(b.last_error, ''), b.attempts, "
-        "COALESCE((SELECT MAX(at) FROM upload_attempt a WHERE a.batch_id = b.id "
-        "AND a.result = 'failed'), b.created_at) FROM batch b WHERE b.state = "
-        "'failed' AND b.acknowledged_at IS NULL ORDER BY b.id LIMIT 1");
+        "COALESCE((SELECT MIN(at) FROM upload_attempt WHERE result IN ('retry', 'failed') AND "
+        "at > COALESCE((SELECT MAX(at) FROM upload_attempt WHERE result = 'ok'), '')), "
+        "(SELECT MAX(at) FROM upload_attempt a WHERE a.batch_id = b.id AND a.result = "
+        "'failed'), b.created_at) FROM batch b WHERE b.state = 'failed' AND "
+        "b.acknowledged_at IS NULL ORDER BY b.id LIMIT 1");
     if (failed.step()) {
       return std::optional<UploadOutage>(UploadOutage{failed.text(3), failed.text(1),
-                                                        failed.text(0),
-                                                        static_cast<int>(failed.integer(2)), true});
+                                                      failed.text(0),
+                                                      static_cast<int>(failed.integer(2)), true});
     }
     auto retrying = db_.prepare(
         "SELECT MIN(a.at) FROM upload_attempt a WHERE a.result IN ('retry', "
@@ -246,7 +282,7 @@ Result<std::optional<UploadOutage>> Outbox::uploadOutage() {
       return std::optional<UploadOutage>();
     }
     return std::optional<UploadOutage>(UploadOutage{since, waiting.text(1), waiting.text(0),
-                                                      static_cast<int>(waiting.integer(2)), false});
+                                                    static_cast<int>(waiting.integer(2)), false});
   });
 }
 

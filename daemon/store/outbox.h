@@ -67,9 +67,11 @@ class Outbox {
   // Writes `notification` unless one with its key exists; returns whether it was written.
   Result<bool> add(const Notification& notification);
   Result<bool> has(const std::string& key);
-  // Unsent notifications, oldest first.
+  // Notifications neither sent nor given up, oldest first.
   Result<std::vector<Notification>> unsent(int limit);
   Status markSent(std::int64_t id, const std::string& now_utc);
+  // Records that the server refuses the notification for good; it is not tried again.
+  Status giveUp(std::int64_t id, const std::string& error, const std::string& now_utc);
   Status recordFailure(std::int64_t id, const std::string& error, const std::string& now_utc);
   // The newest notification of `kind`, sent or not.
   Result<std::optional<Notification>> lastOfKind(const std::string& kind);
@@ -78,11 +80,15 @@ class Outbox {
 
   // Facts to decide from. Times are UTC, ISO 8601; `since` bounds them so that installing
   // e-mail on an old database does not mail its whole history.
-  Result<std::vector<BatchEvent>> certifiedSince(const std::string& since);
+  // Certified batches whose report is in, or that were certified before `report_deadline`.
+  Result<std::vector<BatchEvent>> certifiedSince(const std::string& since,
+                                                 const std::string& report_deadline);
   Result<std::vector<BatchEvent>> reportedSince(const std::string& since);
   Result<std::vector<BatchEvent>> rejectedAsWholeSince(const std::string& since);
   Result<std::vector<RejectedLine>> rejectedLines(std::int64_t batch_id);
   Result<std::pair<int, int>> reportCounts(std::int64_t batch_id);  // integrated, rejected
+  // Invalid leases as "dwelling_id:fingerprint", sorted, to tell which were already mailed.
+  Result<std::vector<std::string>> invalidLeaseKeys();
   Result<std::optional<UploadOutage>> uploadOutage();
 
  private:

@@ -100,8 +100,9 @@ CREATE TABLE meta (
 );
 )sql";
 
-// Version 3: the e-mail outbox. A notification is written in the transaction that decides it
-// and sent afterwards; sent_at records the server's acceptance, so a restart sends nothing twice.
+// Version 3: the e-mail outbox. A notification is written once under the key of its event and
+// sent afterwards; sent_at records the server's acceptance and given_up_at a message the server
+// refuses for good.
 constexpr const char* kVersion3 = R"sql(
 CREATE TABLE notification (
   id INTEGER PRIMARY KEY,
@@ -116,7 +117,8 @@ CREATE TABLE notification (
   sent_at TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
   last_attempt_at TEXT,
-  last_error TEXT
+  last_error TEXT,
+  given_up_at TEXT
 );
 CREATE INDEX notification_unsent ON notification(sent_at, id);
 )sql";

@@ -130,7 +130,7 @@ TEST_F(NotifierTest, MailsCertificateAndCorrections) {
   ASSERT_TRUE(ticked.ok()) << ticked.message();
 
   auto received = mails();
-  ASSERT_EQ(received.size(), 2u);
+  ASSERT_EQ(received.size(), 3u);
   const auto& certificate = received[0];
   EXPECT_EQ(certificate["headers"]["Subject"],
             "Certificat de transmission CLAMEUR – fichier " + batch.file_name);
@@ -143,38 +143,109 @@ TEST_F(NotifierTest, MailsCertificateAndCorrections) {
   EXPECT_EQ(certificate["attachments"][0]["sha256"],
             sha256Hex(testing::readFileBytes(certificate_)));
 
-  const auto& corrections = received[1];
-  EXPECT_EQ(corrections["headers"]["Subject"],
-            "Baux à corriger : 2 logements (fichier " + batch.file_name + ")");
-  text = corrections["text"];
+  const auto& rejected = received[1];
+  EXPECT_EQ(
+      rejected["headers"]["Subject"],
+      "Baux à corriger : 1 logement refusé par l'observatoire (fichier " + batch.file_name + ")");
+  text = rejected["text"];
   EXPECT_NE(text.find("- Logement B, 1 RUE des Lilas, 69003 Lyon\n  Motif donné par "
                       "l'observatoire : Adresse incomplète : numéro de voie absent"),
             std::string::npos)
       << text;
+  EXPECT_EQ(text.find("Logement A"), std::string::npos) << "integrated leases are not listed";
+  EXPECT_EQ(text.find("Logement D"), std::string::npos) << "invalid leases have their own mail";
+
+  const auto& invalid = received[2];
+  EXPECT_EQ(invalid["headers"]["Subject"],
+            "Baux à compléter : 1 logement non envoyé à l'observatoire");
+  text = invalid["text"];
   EXPECT_NE(text.find("Logement D : surface habitable absente ; renseignez-la."), std::string::npos)
       << text;
-  EXPECT_EQ(text.find("Logement A"), std::string::npos) << "integrated leases are not listed";
+}
+
+TEST_F(NotifierTest, InvalidLeasesMailedOnlyWhenANewOneAppears) {
+  lease::Issue missing{"surface_missing", lease::Severity::kError, "surface", "",
+                       "Logement X : surface habitable absente ; renseignez-la."};
+  ASSERT_TRUE(tick().ok());
+  testing::importLeases(*store_, {{"X", Classification::kInvalid}, {"Y", Classification::kInvalid}},
+                        {missing}, "/exports/day1.csv");
+  ASSERT_TRUE(tick().ok());
+  ASSERT_EQ(server_.messages().size(), 1u);
+
+  // Y fixed: the list shrinks, no mail.
+  testing::importLeases(*store_, {{"X", Classification::kInvalid}, {"Y", Classification::kValid}},
+                        {missing}, "/exports/day2.csv");
+  ASSERT_TRUE(tick().ok());
+  EXPECT_EQ(server_.messages().size(), 1u);
+
+  // Z appears: one mail with the whole current list.
+  testing::importLeases(*store_,
+                        {{"X", Classification::kInvalid},
+                         {"Y", Classification::kValid},
+                         {"Z", Classification::kInvalid}},
+                        {missing}, "/exports/day3.csv");
+  ASSERT_TRUE(tick().ok());
+  auto received = mails();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[1]["headers"]["Subject"],
+            "Baux à compléter : 2 logements non envoyés à l'observatoire");
+}
+
+TEST_F(NotifierTest, RefusedRecipientDoesNotBlockTheOutbox) {
+  startServer({.starttls = true,
+               .user = "relay",
+               .password = "pw",
+               .refused_recipients = {"parti@agence-exemple.fr"}});
+  config_.email.to = {"parti@agence-exemple.fr"};
+  notifier_ = makeNotifier();
+  ASSERT_TRUE(tick().ok());
+  certifiedBatchRejectingB();  // three mails, all to the refused address
+  ASSERT_TRUE(tick().ok());
+
+  store::Outbox outbox(*store_);
+  auto unsent = outbox.unsent(10);
+  ASSERT_TRUE(unsent.ok());
+  EXPECT_TRUE(unsent->empty()) << "refused mails are given up, not retried";
+  auto recent = outbox.recent(10);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 3u);
+  for (const auto& n : *recent) {
+    EXPECT_NE(n.last_error.find("550"), std::string::npos) << n.last_error;
+  }
+
+  // Another recipient of the same message still gets it.
+  config_.email.to = {"parti@agence-exemple.fr", "gestion@agence-exemple.fr"};
+  SendResult sent = sendTestMail(config_, *makeSmtpMailer(config_.email), clock_);
+  ASSERT_TRUE(sent.ok) << sent.message;
+  auto received = mails();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0]["envelope"]["rcpt_tos"],
+            nlohmann::json({"gestion@agence-exemple.fr", "informatique@agence-exemple.fr"}));
 }
 
 TEST_F(NotifierTest, RestartSendsNothingAgain) {
   ASSERT_TRUE(tick().ok());
   certifiedBatchRejectingB();
   ASSERT_TRUE(tick().ok());
-  ASSERT_EQ(server_.messages().size(), 2u);
+  ASSERT_EQ(server_.messages().size(), 3u);
 
   notifier_ = makeNotifier();  // a new process on the same database
   for (int i = 0; i < 3; ++i) {
     clock_.advance(10min);
     ASSERT_TRUE(tick().ok());
   }
-  EXPECT_EQ(server_.messages().size(), 2u);
+  EXPECT_EQ(server_.messages().size(), 3u);
 }
 
 TEST_F(NotifierTest, SkipsHistoryBeforeFirstPlan) {
   certifiedBatchRejectingB();  // certified at 10:00 UTC
   clock_.advance(3h);          // e-mail configured afterwards
   ASSERT_TRUE(tick().ok());
-  EXPECT_TRUE(server_.messages().empty());
+  // Only the current list of leases to complete: no certificate, no report of the past.
+  auto received = mails();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0]["headers"]["Subject"],
+            "Baux à compléter : 1 logement non envoyé à l'observatoire");
 }
 
 TEST_F(NotifierTest, OneAlertForAnOutageAndOneWhenItEnds) {
@@ -261,7 +332,7 @@ TEST_F(NotifierTest, RefusedLoginIsRecordedOnceAndRetriedLater) {
   store::Outbox outbox(*store_);
   auto unsent = outbox.unsent(10);
   ASSERT_TRUE(unsent.ok());
-  ASSERT_EQ(unsent->size(), 2u);
+  ASSERT_EQ(unsent->size(), 3u);
   EXPECT_EQ((*unsent)[0].attempts, 1);
 
   // The sysadmin fixes the account; after the backoff everything goes, once.
@@ -269,7 +340,7 @@ TEST_F(NotifierTest, RefusedLoginIsRecordedOnceAndRetriedLater) {
   clock_.advance(2h);
   Status fixed = tick();
   ASSERT_TRUE(fixed.ok()) << fixed.message();
-  EXPECT_EQ(server_.messages().size(), 2u);
+  EXPECT_EQ(server_.messages().size(), 3u);
   facts = status::readStatusFacts(config_, *store_);
   ASSERT_TRUE(facts.ok());
   EXPECT_TRUE(std::none_of(facts->failing.begin(), facts->failing.end(),

@@ -47,11 +47,18 @@ def make_certificate(folder):
 
 
 class Mailbox:
-    def __init__(self, folder):
+    def __init__(self, folder, refused_recipients=()):
+        self.refused_recipients = set(refused_recipients)
         self.folder = os.path.join(folder, "new")
         os.makedirs(self.folder, exist_ok=True)
         self.count = len([n for n in os.listdir(self.folder) if n.endswith(".eml")])
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused_recipients:
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -81,13 +88,17 @@ def authenticator(user, password, refuse):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mailbox", required=True)
-    parser.add_argument("--ready-file", required=True)
+    parser.add_argument("--mailbox", required=True, help="folder that receives the messages")
+    parser.add_argument("--ready-file", required=True,
+                        help="JSON file written when the server accepts connections")
     parser.add_argument("--tls", action="store_true", help="offer and require STARTTLS")
-    parser.add_argument("--implicit-tls", action="store_true")
-    parser.add_argument("--user")
-    parser.add_argument("--password")
-    parser.add_argument("--refuse-login", action="store_true")
+    parser.add_argument("--implicit-tls", action="store_true", help="speak TLS from the first byte")
+    parser.add_argument("--user", help="login that the server requires")
+    parser.add_argument("--password", help="password of --user")
+    parser.add_argument("--refuse-login", action="store_true",
+                        help="reject every login with 535 5.7.139")
+    parser.add_argument("--refuse-recipient", action="append", default=[],
+                        help="answer 550 to RCPT TO for this address (repeatable)")
     args = parser.parse_args()
 
     os.makedirs(args.mailbox, exist_ok=True)
@@ -112,7 +123,8 @@ def main():
         options["ssl_context"] = context
 
     port = free_port()
-    controller = Controller(Mailbox(args.mailbox), hostname="127.0.0.1", port=port,
+    controller = Controller(Mailbox(args.mailbox, args.refuse_recipient), hostname="127.0.0.1",
+                            port=port,
                             server_hostname="127.0.0.1", **options)
     controller.start()
 

@@ -22,15 +22,21 @@ std::string SmtpServer::start(const std::filesystem::path& workdir,
       kPython,        std::string(ALUR_SOURCE_DIR) + "/tests/smtp/smtp_sink.py",
       "--mailbox",    (workdir / "mailbox").string(),
       "--ready-file", ready.string()};
-  if (options.starttls)
+  if (options.starttls) {
     argv.push_back("--tls");
-  if (options.implicit_tls)
+  }
+  if (options.implicit_tls) {
     argv.push_back("--implicit-tls");
+  }
   if (!options.user.empty()) {
     argv.insert(argv.end(), {"--user", options.user, "--password", options.password});
   }
-  if (options.refuse_login)
+  if (options.refuse_login) {
     argv.push_back("--refuse-login");
+  }
+  for (const auto& address : options.refused_recipients) {
+    argv.insert(argv.end(), {"--refuse-recipient", address});
+  }
   std::filesystem::path log = workdir / "smtp.log";
   if (!process_.start(argv, log)) {
     return "cannot start the SMTP server";

@@ -17,7 +17,8 @@ struct SmtpServerOptions {
   bool implicit_tls = false;
   std::string user{};  // empty: no login
   std::string password{};
-  bool refuse_login = false;  // reject every login with 535 5.7.139
+  bool refuse_login = false;                      // reject every login with 535 5.7.139
+  std::vector<std::string> refused_recipients{};  // answered 550 at RCPT TO
 };
 
 class SmtpServer {
