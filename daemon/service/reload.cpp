@@ -13,6 +13,18 @@ namespace {
 using config::Config;
 using Copy = void (*)(Config& to, const Config& from);
 
+// Copies the keys of the upload window, which are read together (mode, time, period, window,
+// days), so that any of them takes the whole window of the new file.
+void copyScheduleWindow(Config& to, const Config& from) {
+  to.schedule.mode = from.schedule.mode;
+  to.schedule.daily_hour = from.schedule.daily_hour;
+  to.schedule.daily_minute = from.schedule.daily_minute;
+  to.schedule.every_minutes = from.schedule.every_minutes;
+  to.schedule.window_from_minute = from.schedule.window_from_minute;
+  to.schedule.window_until_minute = from.schedule.window_until_minute;
+  to.schedule.weekdays = from.schedule.weekdays;
+}
+
 // The reloadable keys, each with the members of Config it sets. Each member is read on one
 // thread only (the worker's, or the main loop's for the log level and the /health thresholds),
 // and the caller applies a change on that thread.
@@ -45,79 +57,14 @@ const std::map<std::string, Copy>& reloadableKeys() {
          to.ftps.transfer_timeout_seconds = from.ftps.transfer_timeout_seconds;
        }},
 
-      // The keys of the upload window read together (mode, time, period, window, days), so
-      // any of them takes the whole window of the new file; the worker then rebuilds its
-      // schedule from the database's last run.
-      {"schedule.mode",
-       [](Config& to, const Config& from) {
-         to.schedule.mode = from.schedule.mode;
-         to.schedule.daily_hour = from.schedule.daily_hour;
-         to.schedule.daily_minute = from.schedule.daily_minute;
-         to.schedule.every_minutes = from.schedule.every_minutes;
-         to.schedule.window_from_minute = from.schedule.window_from_minute;
-         to.schedule.window_until_minute = from.schedule.window_until_minute;
-         to.schedule.weekdays = from.schedule.weekdays;
-       }},
-      {"schedule.time",
-       [](Config& to, const Config& from) {
-         to.schedule.mode = from.schedule.mode;
-         to.schedule.daily_hour = from.schedule.daily_hour;
-         to.schedule.daily_minute = from.schedule.daily_minute;
-         to.schedule.every_minutes = from.schedule.every_minutes;
-         to.schedule.window_from_minute = from.schedule.window_from_minute;
-         to.schedule.window_until_minute = from.schedule.window_until_minute;
-         to.schedule.weekdays = from.schedule.weekdays;
-       }},
-      {"schedule.daily_at",
-       [](Config& to, const Config& from) {
-         to.schedule.mode = from.schedule.mode;
-         to.schedule.daily_hour = from.schedule.daily_hour;
-         to.schedule.daily_minute = from.schedule.daily_minute;
-         to.schedule.every_minutes = from.schedule.every_minutes;
-         to.schedule.window_from_minute = from.schedule.window_from_minute;
-         to.schedule.window_until_minute = from.schedule.window_until_minute;
-         to.schedule.weekdays = from.schedule.weekdays;
-       }},
-      {"schedule.every_minutes",
-       [](Config& to, const Config& from) {
-         to.schedule.mode = from.schedule.mode;
-         to.schedule.daily_hour = from.schedule.daily_hour;
-         to.schedule.daily_minute = from.schedule.daily_minute;
-         to.schedule.every_minutes = from.schedule.every_minutes;
-         to.schedule.window_from_minute = from.schedule.window_from_minute;
-         to.schedule.window_until_minute = from.schedule.window_until_minute;
-         to.schedule.weekdays = from.schedule.weekdays;
-       }},
-      {"schedule.from",
-       [](Config& to, const Config& from) {
-         to.schedule.mode = from.schedule.mode;
-         to.schedule.daily_hour = from.schedule.daily_hour;
-         to.schedule.daily_minute = from.schedule.daily_minute;
-         to.schedule.every_minutes = from.schedule.every_minutes;
-         to.schedule.window_from_minute = from.schedule.window_from_minute;
-         to.schedule.window_until_minute = from.schedule.window_until_minute;
-         to.schedule.weekdays = from.schedule.weekdays;
-       }},
-      {"schedule.until",
-       [](Config& to, const Config& from) {
-         to.schedule.mode = from.schedule.mode;
-         to.schedule.daily_hour = from.schedule.daily_hour;
-         to.schedule.daily_minute = from.schedule.daily_minute;
-         to.schedule.every_minutes = from.schedule.every_minutes;
-         to.schedule.window_from_minute = from.schedule.window_from_minute;
-         to.schedule.window_until_minute = from.schedule.window_until_minute;
-         to.schedule.weekdays = from.schedule.weekdays;
-       }},
-      {"schedule.days",
-       [](Config& to, const Config& from) {
-         to.schedule.mode = from.schedule.mode;
-         to.schedule.daily_hour = from.schedule.daily_hour;
-         to.schedule.daily_minute = from.schedule.daily_minute;
-         to.schedule.every_minutes = from.schedule.every_minutes;
-         to.schedule.window_from_minute = from.schedule.window_from_minute;
-         to.schedule.window_until_minute = from.schedule.window_until_minute;
-         to.schedule.weekdays = from.schedule.weekdays;
-       }},
+      // The worker then rebuilds its schedule from the database's last run.
+      {"schedule.mode", copyScheduleWindow},
+      {"schedule.time", copyScheduleWindow},
+      {"schedule.daily_at", copyScheduleWindow},
+      {"schedule.every_minutes", copyScheduleWindow},
+      {"schedule.from", copyScheduleWindow},
+      {"schedule.until", copyScheduleWindow},
+      {"schedule.days", copyScheduleWindow},
       {"schedule.delay_seconds",
        [](Config& to, const Config& from) {
          to.schedule.delay_seconds = from.schedule.delay_seconds;
