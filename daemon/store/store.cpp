@@ -472,8 +472,13 @@ Result<std::vector<UploadAttempt>> Store::uploadAttempts(std::int64_t batch_id) 
 
 Result<std::vector<BatchRow>> Store::batchesAwaitingReceipts() {
   return guarded("cannot list batches awaiting receipts", [&]() -> Result<std::vector<BatchRow>> {
+    // A certified batch still waits, for a week, for a receipt that comes after its
+    // certificate, such as a late acknowledgement, so that its bytes reach the archive too.
     auto s = db_.prepare(std::string(kBatchColumns) +
-                         "WHERE state IN ('uploaded', 'acknowledged', 'reported') ORDER BY id");
+                         "WHERE state IN ('uploaded', 'acknowledged', 'reported') OR (state = "
+                         "'certified' AND certified_at > ?1 AND (SELECT COUNT(*) FROM receipt r "
+                         "WHERE r.batch_id = batch.id) < 3) ORDER BY id");
+    s.bind(1, formatUtc(std::chrono::system_clock::now() - std::chrono::hours(24 * 7)));
     std::vector<BatchRow> rows;
     while (s.step()) {
       rows.push_back(readBatch(s));

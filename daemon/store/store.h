@@ -181,7 +181,8 @@ class Store {
   // out once none of its leases is waiting to be resent.
   Result<std::vector<BatchRow>> unfinishedBatches();
   Result<std::vector<UploadAttempt>> uploadAttempts(std::int64_t batch_id);
-  // Batches uploaded but not yet certified, for the receipts poller.
+  // Batches uploaded but not yet certified, and batches certified in the last week that lack a
+  // receipt, for the receipts poller.
   Result<std::vector<BatchRow>> batchesAwaitingReceipts();
   Result<std::optional<BatchRow>> batchByName(const std::string& file_name);
 
