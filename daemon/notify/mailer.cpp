@@ -31,7 +31,7 @@ std::size_t readMessage(char* buffer, std::size_t size, std::size_t count, void*
 
 // Keeps the server's last error reply (4xx or 5xx), so that an error message contains it, for
 // Microsoft 365: "535 5.7.139 Authentication unsuccessful, basic authentication is disabled".
-// The 221 that answers libcurl's QUIT after a failure does not replace it.
+// The 221 reply to libcurl's QUIT after a failure does not replace it.
 int keepServerReply(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
   if (type == CURLINFO_HEADER_IN && size > 0 && (data[0] == '4' || data[0] == '5')) {
     std::string line(data, size);

@@ -113,8 +113,8 @@ Status Notifier::add(const std::string& key, const std::string& kind,
   return added.status();
 }
 
-// Records at the first plan of the process whether e-mail is on. E-mail turned off clears its
-// recorded failure; turned on again, it starts from now, so the events of the time it was off
+// Records at the first plan of the process whether e-mail is on. Turning e-mail off clears its
+// recorded failure. Turning it on again starts from now, so the events of the time it was off
 // are not mailed.
 Status Notifier::recordEmailState() {
   if (state_recorded_) {
@@ -245,9 +245,9 @@ Status Notifier::planBatchMails(const std::string& since) {
   return Status::Ok();
 }
 
-// Mails the leases that the export gives without the data the law requires, once for each
-// set that holds a lease not mailed before: a lease fixed in the export gives no mail, a new
-// invalid lease gives the whole current list.
+// Mails the leases that the export gives without the data the law requires. A mail goes once
+// for each set that contains a lease not mailed before, with the whole current list. A lease
+// fixed in the export gives no mail.
 Status Notifier::planInvalidLeases() {
   auto keys = outbox_.invalidLeaseKeys();
   if (!keys) {
