@@ -184,6 +184,7 @@ std::string renderMime(const MailMessage& message) {
   out += "Subject: " + encodeHeaderText(message.subject) + "\r\n";
   out += "MIME-Version: 1.0\r\n";
   out += "Auto-Submitted: auto-generated\r\n";
+
   const std::string text_headers =
       "Content-Type: text/plain; charset=UTF-8\r\n"
       "Content-Transfer-Encoding: quoted-printable\r\n";
@@ -191,6 +192,7 @@ std::string renderMime(const MailMessage& message) {
     out += text_headers + "\r\n" + quotedPrintable(message.text);
     return out;
   }
+
   std::string boundary = makeBoundary();
   out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
   out += "This is a message in MIME format.\r\n";

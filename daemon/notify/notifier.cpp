@@ -253,6 +253,7 @@ Status Notifier::planInvalidLeases() {
   if (!keys) {
     return keys.status();
   }
+
   auto mailed = store_.getMeta(kInvalidMailedKey);
   if (!mailed) {
     return mailed.status();
@@ -266,6 +267,7 @@ Status Notifier::planInvalidLeases() {
       }
     }
   }
+
   bool has_new = std::any_of(keys->begin(), keys->end(),
                              [&](const std::string& key) { return known.count(key) == 0; });
   if (!has_new) {
@@ -282,6 +284,7 @@ Status Notifier::planInvalidLeases() {
     }
     listed.push_back(status::toCorrect(lease));
   }
+
   std::string key = "invalid:" + sha256Hex(nlohmann::json(*keys).dump()).substr(0, 16);
   if (Status s = add(key, "invalid", config_.email.to,
                      invalidLeasesMail(sender_, listed, static_cast<int>(invalid->size())));

@@ -120,7 +120,7 @@ const std::map<std::string, Copy>& reloadableKeys() {
        }},
 
       // The notifier reads the e-mail settings at each mail, so every key of [email] applies
-      // at once; they are checked together, so copying the whole section is consistent.
+      // at once. The keys are checked together, so the whole section is copied.
       {"email.server", [](Config& to, const Config& from) { to.email = from.email; }},
       {"email.port", [](Config& to, const Config& from) { to.email = from.email; }},
       {"email.security", [](Config& to, const Config& from) { to.email = from.email; }},

@@ -101,8 +101,8 @@ CREATE TABLE meta (
 )sql";
 
 // Version 3: the e-mail outbox. A notification is written once under the key of its event and
-// sent afterwards; sent_at records the server's acceptance and given_up_at a message the server
-// refuses for good.
+// sent afterwards. sent_at records the server's acceptance, and given_up_at a message that the
+// server rejects for good.
 constexpr const char* kVersion3 = R"sql(
 CREATE TABLE notification (
   id INTEGER PRIMARY KEY,

@@ -784,7 +784,6 @@ CURLcode FtpsClient::prepare(const std::string& url) {
   // data connection does a full handshake, and vsftpd 3.0.3 with require_ssl_reuse=YES rejects
   // it with "522 SSL connection failed: session reuse required". Tls13UploadsMeet522 in
   // tests/faults/tls_test.cpp shows it and fails once libcurl resumes every time.
-  // Upstream report: https://github.com/curl/curl/issues/4654
   set(CURLOPT_SSLVERSION,
       static_cast<long>(CURL_SSLVERSION_TLSv1_2) | static_cast<long>(CURL_SSLVERSION_MAX_TLSv1_2));
   set(CURLOPT_SSL_VERIFYPEER, 1L);

@@ -192,7 +192,7 @@ class EndToEndTest : public ::testing::Test {
   std::string extra_config_;  // sections appended to the configuration
 };
 
-TEST_F(EndToEndTest, MailsTheCertificateAndTheLeasesToCorrectOnce) {
+TEST_F(EndToEndTest, MailsCertificateOnce) {
   SmtpServer smtp;
   ASSERT_EQ(smtp.start(work_ / "smtp", {.starttls = true, .user = "relay", .password = "pw"}), "");
   extra_config_ =

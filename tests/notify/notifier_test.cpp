@@ -248,7 +248,7 @@ TEST_F(NotifierTest, SkipsHistoryBeforeFirstPlan) {
             "Baux à compléter : 1 logement non envoyé à l'observatoire");
 }
 
-TEST_F(NotifierTest, OneAlertForAnOutageAndOneWhenItEnds) {
+TEST_F(NotifierTest, OutageAlertsOnceAndRecovers) {
   testing::importLeases(*store_, {{"A", Classification::kValid}}, {}, "/exports/day1.csv");
   auto batch = testing::buildFillBatch(*store_, 0);
   ASSERT_TRUE(batch.has_value());

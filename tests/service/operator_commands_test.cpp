@@ -224,7 +224,9 @@ class OperatorCommandsTest : public ::testing::Test {
     }
     auto row = (*store)->batchByName(name);
     EXPECT_TRUE(row.ok()) << row.message();
-    EXPECT_TRUE(row.ok() && row->has_value()) << "no batch " << name;
+    if (row.ok()) {
+      EXPECT_TRUE(row->has_value()) << "no batch " << name;
+    }
     return row.ok() && row->has_value() ? **row : store::BatchRow{};
   }
 

@@ -18,7 +18,7 @@ struct SmtpServerOptions {
   std::string user{};  // empty: no login
   std::string password{};
   bool refuse_login = false;                      // reject every login with 535 5.7.139
-  std::vector<std::string> refused_recipients{};  // answered 550 at RCPT TO
+  std::vector<std::string> refused_recipients{};  // rejected with 550 at RCPT TO
 };
 
 class SmtpServer {
