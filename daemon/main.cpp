@@ -7,15 +7,14 @@
 
 #include <boost/program_options.hpp>
 
-#include <unistd.h>
-
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/system.h"
 #include "config/config.h"
 #include "ingest/check_export.h"
 #include "notify/notifier.h"
-#include "service/resend.h"
 #include "platform/platform_commands.h"
+#include "service/resend.h"
 #include "service/service.h"
 #include "status/queue_report.h"
 #include "status/status_json.h"
@@ -200,7 +199,7 @@ int main(int argc, char** argv) {
     }
     if (!operands.empty()) {
       alur::service::ResendRequest request{operands[0], args.count("yes") > 0,
-                                           ::isatty(STDIN_FILENO) == 1};
+                                           alur::standardInputIsTerminal()};
       return alur::service::resendBatch(config, request, std::cin, std::cout, std::cerr);
     }
     auto store = alur::store::Store::open(config.databasePath());

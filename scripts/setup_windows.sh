@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that scripts/windows_test.sh needs, when they are missing.
 # They are the mingw-w64 cross compiler (posix threads), Wine, wixl and msitools for the MSI,
-# the GoogleTest sources, and the headers of Boost, spdlog and fmt that the cross build uses.
+# the GoogleTest sources, and the headers that the cross build uses: Boost, spdlog and fmt for
+# the linked sources, and libcurl, SQLite, Expat, OpenSSL and nlohmann-json for those that are
+# only compiled.
 set -euo pipefail
 
 packages=(
   cmake make
   g++-mingw-w64-x86-64-posix wine64 wixl msitools googletest
   libboost1.81-dev libspdlog-dev libfmt-dev
+  libcurl4-openssl-dev libsqlite3-dev libexpat1-dev libssl-dev nlohmann-json3-dev
 )
 
 missing=()

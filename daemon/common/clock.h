@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 namespace alur {
@@ -63,5 +64,17 @@ struct LocalDate {
   int day = 0;
 };
 LocalDate localDate(std::chrono::system_clock::time_point time);
+
+// The calendar fields of `seconds` in UTC and in the machine's local time zone, on every
+// platform. Every field is zero for a time that the platform cannot represent.
+std::tm utcParts(std::time_t seconds);
+std::tm localParts(std::time_t seconds);
+
+// The time that calendar fields in UTC name, as timegm does; a month or day outside its range
+// carries into the next one.
+std::time_t fromUtcParts(const std::tm& parts);
+
+// The offset of local time from UTC at `seconds`, e.g. 3600 in Paris in winter.
+long utcOffsetSeconds(std::time_t seconds);
 
 }  // namespace alur

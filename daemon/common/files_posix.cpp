@@ -5,6 +5,7 @@
 #include <string>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/files.h"
@@ -83,6 +84,18 @@ Status readFile(const std::filesystem::path& path, std::string& out) {
   buffer << in.rdbuf();
   out = buffer.str();
   return Status::Ok();
+}
+
+std::optional<FileState> regularFileState(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    return std::nullopt;
+  }
+  constexpr std::int64_t kNanoseconds = 1000000000;
+  return FileState{static_cast<std::uintmax_t>(info.st_size),
+                   info.st_mtim.tv_sec * kNanoseconds + info.st_mtim.tv_nsec,
+                   info.st_ctim.tv_sec * kNanoseconds + info.st_ctim.tv_nsec,
+                   static_cast<std::uintmax_t>(info.st_ino)};
 }
 
 }  // namespace alur

@@ -68,4 +68,37 @@ Status readFile(const std::filesystem::path& path, std::string& out) {
   return Status::Ok();
 }
 
+namespace {
+
+// FILETIME and FILE_BASIC_INFO count 100 ns intervals since 1601-01-01 UTC.
+constexpr std::int64_t kIntervalsTo1970 = 116444736000000000;
+
+std::int64_t unixNanoseconds(std::int64_t intervals) {
+  return (intervals - kIntervalsTo1970) * 100;
+}
+
+}  // namespace
+
+std::optional<FileState> regularFileState(const std::filesystem::path& file) {
+  // The handle reads attributes only and shares every mode, so an exporter that writes, renames
+  // or deletes the file meanwhile is not blocked.
+  win32::UniqueHandle handle(::CreateFileW(file.c_str(), FILE_READ_ATTRIBUTES,
+                                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                           nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+  if (!handle.valid()) {
+    return std::nullopt;
+  }
+  BY_HANDLE_FILE_INFORMATION info{};
+  FILE_BASIC_INFO basic{};
+  if (!::GetFileInformationByHandle(handle.get(), &info) ||
+      !::GetFileInformationByHandleEx(handle.get(), FileBasicInfo, &basic, sizeof basic) ||
+      (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+    return std::nullopt;
+  }
+  return FileState{(std::uintmax_t{info.nFileSizeHigh} << 32) | info.nFileSizeLow,
+                   unixNanoseconds(basic.LastWriteTime.QuadPart),
+                   unixNanoseconds(basic.ChangeTime.QuadPart),
+                   (std::uintmax_t{info.nFileIndexHigh} << 32) | info.nFileIndexLow};
+}
+
 }  // namespace alur

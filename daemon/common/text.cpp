@@ -254,4 +254,91 @@ bool isPlainEmailAddress(const std::string& address) {
   return true;
 }
 
+namespace {
+
+char foldAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Matches `c` against the set that opens at pattern[open] ('['). Returns the position after
+// the closing ']' when `c` belongs to the set, npos when it does not, and `open` itself when
+// the set is not closed, so that the caller takes '[' literally.
+std::size_t matchSet(std::string_view pattern, std::size_t open, char c) {
+  std::size_t p = open + 1;
+  bool negated = p < pattern.size() && (pattern[p] == '!' || pattern[p] == '^');
+  if (negated) {
+    ++p;
+  }
+  char folded = foldAscii(c);
+  bool found = false;
+  bool first = true;
+  while (p < pattern.size() && (first || pattern[p] != ']')) {
+    first = false;
+    char low = pattern[p++];
+    if (low == '\\' && p < pattern.size()) {
+      low = pattern[p++];
+    }
+    char high = low;
+    if (p + 1 < pattern.size() && pattern[p] == '-' && pattern[p + 1] != ']') {
+      ++p;
+      high = pattern[p++];
+      if (high == '\\' && p < pattern.size()) {
+        high = pattern[p++];
+      }
+    }
+    if (foldAscii(low) <= folded && folded <= foldAscii(high)) {
+      found = true;
+    }
+  }
+  if (p >= pattern.size()) {
+    return open;
+  }
+  return found != negated ? p + 1 : std::string_view::npos;
+}
+
+}  // namespace
+
+bool matchesFilePattern(std::string_view pattern, std::string_view name) {
+  constexpr std::size_t kNone = std::string_view::npos;
+  std::size_t p = 0;
+  std::size_t n = 0;
+  // Where to resume after the last '*' when what follows it fails: the pattern after the star,
+  // and the name one character further than the last try.
+  std::size_t star_p = kNone;
+  std::size_t star_n = 0;
+  while (n < name.size()) {
+    std::size_t next = kNone;
+    if (p < pattern.size()) {
+      char pc = pattern[p];
+      if (pc == '*') {
+        star_p = ++p;
+        star_n = n;
+        continue;
+      }
+      std::size_t set_end = pc == '[' ? matchSet(pattern, p, name[n]) : p;
+      if (pc == '?') {
+        next = p + 1;
+      } else if (set_end != p) {
+        next = set_end;
+      } else {
+        if (pc == '\\' && p + 1 < pattern.size()) {
+          pc = pattern[++p];
+        }
+        next = foldAscii(pc) == foldAscii(name[n]) ? p + 1 : kNone;
+      }
+    }
+    if (next != kNone) {
+      p = next;
+      ++n;
+    } else if (star_p != kNone) {
+      p = star_p;
+      n = ++star_n;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
+  return p == pattern.size();
+}
+
 }  // namespace alur

@@ -33,4 +33,10 @@ bool isDigits(std::string_view text);
 // character, no angle bracket, comma or quote.
 bool isPlainEmailAddress(const std::string& address);
 
+// Matches a file name against a shell pattern, ignoring the case of ASCII letters, as
+// fnmatch(3) with FNM_CASEFOLD does. '*' matches any run of characters and '?' one character.
+// "[abc]", "[a-z]" and "[!a-z]" match one character of a set or outside it. '\' makes the next
+// character literal, and so is an unclosed '['. Other bytes than ASCII letters compare as is.
+bool matchesFilePattern(std::string_view pattern, std::string_view name);
+
 }  // namespace alur

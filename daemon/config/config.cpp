@@ -9,15 +9,11 @@
 #include <optional>
 #include <vector>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <pwd.h>
-#include <unistd.h>
-
 #include "common/ini.h"
+#include "common/system.h"
 #include "common/text.h"
 #include "config/config_source.h"
 #include "ingest/encoding.h"
@@ -29,8 +25,15 @@ namespace {
 // The [IDENTPRO] part of file names; 32 characters leave room in any file system.
 constexpr std::size_t kMaxIdentProLength = 32;
 
+#ifdef _WIN32
+// Service account set by the MSI (installer/windows/alur-relay.wxs).
+constexpr const char* kServiceAccount = "NT SERVICE\\alur-relay";
+constexpr const char* kServiceInstaller = "the MSI installs the service to run";
+#else
 // Service account set by User= in the packaged unit (service-wrappers/systemd/alur-relay.service).
 constexpr const char* kServiceAccount = "alur-relay";
+constexpr const char* kServiceInstaller = "the packaged systemd unit runs the service";
+#endif
 
 struct RawValues {
   std::string export_folder, profile, file_pattern, state_dir, log_level, log_file;
@@ -138,19 +141,10 @@ po::options_description describe(RawValues& v) {
   return d;
 }
 
-// Returns the name of the account this process runs as, for messages about file permissions.
-std::string currentAccount() {
-  uid_t uid = ::geteuid();
-  if (const passwd* entry = ::getpwuid(uid); entry != nullptr) {
-    return entry->pw_name;
-  }
-  return "uid " + std::to_string(uid);
-}
-
 std::string accountHint(const char* access) {
   return std::string("give the account that runs the service ") + access +
-         " access to it (this check ran as " + currentAccount() +
-         "; the packaged systemd unit runs the service as " + kServiceAccount + ")";
+         " access to it (this check ran as " + accountName() + "; " + kServiceInstaller + " as " +
+         kServiceAccount + ")";
 }
 
 Status required(const ConfigSource& source, const std::string& value, const char* key,
@@ -685,19 +679,20 @@ Status checkStateDir(const ConfigSource& source, const fs::path& state_dir) {
         "cannot be created (" + ec.message() + "); create it and " + accountHint("write"));
   }
 
-  fs::path probe = state_dir / (".alur-relay-check-" + std::to_string(::getpid()));
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  fs::path probe = state_dir / (".alur-relay-check-" + std::to_string(processId()));
+  std::FILE* file = std::fopen(probe.string().c_str(), "wb");
+  if (file == nullptr) {
     int open_error = errno;
     return source.valueError(kKey, state_dir.string(),
                              std::string("cannot be written (") + std::strerror(open_error) +
                                  "); " + accountHint("write"));
   }
 
-  bool written = ::write(fd, "check\n", 6) == 6;
+  errno = 0;
+  bool written = std::fwrite("check\n", 1, 6, file) == 6 && std::fflush(file) == 0;
   int write_error = errno;
-  ::close(fd);
-  ::unlink(probe.c_str());
+  std::fclose(file);
+  fs::remove(probe, ec);
   if (!written) {
     return source.valueError(
         kKey, state_dir.string(),
@@ -737,19 +732,21 @@ Status checkService(const RawValues& v, const ConfigSource& source, Config& c) {
 
 // Returns whether `address` is an IPv4 loopback address (127.0.0.0/8) or the IPv6 one (::1).
 bool isLoopbackAddress(const std::string& address) {
-  in_addr v4{};
-  if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6{};
-  return ::inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+  boost::system::error_code ec;
+  boost::asio::ip::address parsed = boost::asio::ip::make_address(address, ec);
+  return !ec && parsed.is_loopback();
 }
 
 bool isIpAddress(const std::string& address) {
-  in_addr v4{};
-  in6_addr v6{};
-  return ::inet_pton(AF_INET, address.c_str(), &v4) == 1 ||
-         ::inet_pton(AF_INET6, address.c_str(), &v6) == 1;
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(address, ec);
+  return !ec;
+}
+
+bool isIpv6Address(const std::string& address) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address_v6(address, ec);
+  return !ec;
 }
 
 Status checkStatusEndpoint(const RawValues& v, const ConfigSource& source, Config& c) {
@@ -820,8 +817,7 @@ Status checkEmail(const RawValues& v, const ConfigSource& source, Config& c) {
   if (e.server.empty()) {
     return Status::Ok();  // no e-mail
   }
-  in6_addr v6{};
-  bool ipv6 = ::inet_pton(AF_INET6, e.server.c_str(), &v6) == 1;
+  bool ipv6 = isIpv6Address(e.server);
   if (e.server.find_first_of(" \t/\\@") != std::string::npos ||
       (e.server.find(':') != std::string::npos && !ipv6)) {
     return source.valueError("email.server", e.server.substr(0, 80),

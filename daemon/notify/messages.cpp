@@ -42,9 +42,7 @@ std::string frenchTime(const std::string& iso_utc) {
   if (iso_utc.empty()) {
     return "(date inconnue)";
   }
-  std::time_t t = std::chrono::system_clock::to_time_t(parseUtc(iso_utc));
-  std::tm local{};
-  localtime_r(&t, &local);
+  std::tm local = localParts(std::chrono::system_clock::to_time_t(parseUtc(iso_utc)));
   return fmt::format("{:02}/{:02}/{} à {:02}:{:02}", local.tm_mday, local.tm_mon + 1,
                      local.tm_year + 1900, local.tm_hour, local.tm_min);
 }

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <random>
 
+#include "common/clock.h"
+
 #include <fmt/format.h>
 
 namespace alur::notify {
@@ -165,9 +167,8 @@ std::string rfc5322Date(std::chrono::system_clock::time_point time) {
   static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::time_t t = std::chrono::system_clock::to_time_t(time);
-  std::tm local{};
-  localtime_r(&t, &local);
-  long offset_minutes = local.tm_gmtoff / 60;
+  std::tm local = localParts(t);
+  long offset_minutes = utcOffsetSeconds(t) / 60;
   char sign = offset_minutes < 0 ? '-' : '+';
   offset_minutes = std::labs(offset_minutes);
   return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} {}{:02}{:02}", kDays[local.tm_wday],

@@ -5,12 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include "common/backoff.h"
 #include "common/files.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/system.h"
 #include "status/status_facts.h"
 
 #include <fmt/format.h>
@@ -36,14 +35,6 @@ constexpr auto kLoginRefusedFloor = std::chrono::minutes(15);
 
 // Invalid leases listed in one digest.
 constexpr int kMaxInvalidListed = 100;
-
-std::string hostName() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
-    return "localhost";
-  }
-  return name;
-}
 
 std::string fileNameOf(const std::string& path) {
   return std::filesystem::path(path).filename().string();
@@ -328,9 +319,7 @@ Status Notifier::planSummary() {
   if (e.summary == "off") {
     return Status::Ok();
   }
-  std::time_t t = std::chrono::system_clock::to_time_t(clock_.now());
-  std::tm local{};
-  localtime_r(&t, &local);
+  std::tm local = localParts(std::chrono::system_clock::to_time_t(clock_.now()));
   bool weekly = e.summary == "weekly";
   if (weekly && local.tm_wday != 1) {
     return Status::Ok();

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <vector>
 
+#include "common/clock.h"
+
 namespace alur::schedule {
 namespace {
 
@@ -98,9 +100,9 @@ std::optional<Slot> Schedule::openSlot(SystemTime time) const {
   if (settings_.mode != "daily" && settings_.mode != "every") {
     return std::nullopt;
   }
-  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm local{};
-  if (localtime_r(&seconds, &local) == nullptr || !settings_.weekdays[local.tm_wday]) {
+  std::tm local = localParts(std::chrono::system_clock::to_time_t(time));
+  // All fields zero: a time the platform cannot represent.
+  if (local.tm_year == 0 || !settings_.weekdays[local.tm_wday]) {
     return std::nullopt;
   }
   int minute = local.tm_hour * 60 + local.tm_min;

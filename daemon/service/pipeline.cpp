@@ -5,8 +5,6 @@
 #include <fstream>
 #include <unordered_set>
 
-#include <sys/stat.h>
-
 #include "batch/official_file.h"
 #include "common/files.h"
 #include "common/hash.h"
@@ -26,11 +24,8 @@ lease::Date today(const Clock& clock) {
 
 // Modification time in nanoseconds since the Unix epoch, or 0 when it cannot be read.
 std::int64_t mtimeNs(const std::filesystem::path& file) {
-  struct stat info {};
-  if (::stat(file.c_str(), &info) != 0) {
-    return 0;
-  }
-  return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  std::optional<FileState> state = regularFileState(file);
+  return state ? state->modified_ns : 0;
 }
 
 }  // namespace

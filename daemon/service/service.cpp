@@ -17,15 +17,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <fcntl.h>
-#include <fnmatch.h>
-#include <sys/file.h>
-#include <sys/stat.h>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include "common/clock.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "common/state_lock.h"
+#include "common/system.h"
+#include "common/text.h"
 #include "ingest/profile.h"
 #include "lease/postal_table.h"
 #include "notify/notifier.h"
@@ -46,31 +47,6 @@ namespace alur::service {
 namespace {
 
 using Steady = std::chrono::steady_clock;
-
-// One version of a file, as stat() shows it without reading the bytes. The change time and the
-// inode catch a rewrite that keeps the size and the modification time (a coarse file system
-// clock, or software that restores the time). The content hash of the last import then decides
-// whether the bytes changed.
-struct FileState {
-  std::uintmax_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::int64_t ctime_ns = 0;
-  std::uintmax_t inode = 0;
-  bool operator==(const FileState&) const = default;
-};
-
-// Returns the state of a regular file, or std::nullopt when it is missing or something else.
-std::optional<FileState> readFileState(const std::filesystem::path& file) {
-  struct stat info {};
-  if (::stat(file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
-    return std::nullopt;
-  }
-  constexpr std::int64_t kNanoseconds = 1000000000;
-  return FileState{static_cast<std::uintmax_t>(info.st_size),
-                   info.st_mtim.tv_sec * kNanoseconds + info.st_mtim.tv_nsec,
-                   info.st_ctim.tv_sec * kNanoseconds + info.st_ctim.tv_nsec,
-                   static_cast<std::uintmax_t>(info.st_ino)};
-}
 
 // The worker: everything that touches the database or the network runs here, on one thread,
 // driven by a one-second tick. It stamps `heartbeat` at each tick, for the watchdog.
@@ -130,14 +106,14 @@ class Worker {
 
  private:
   bool matchesPattern(const std::filesystem::path& file) const {
-    return fnmatch(config_.file_pattern.c_str(), file.filename().c_str(), FNM_CASEFOLD) == 0;
+    return matchesFilePattern(config_.file_pattern, file.filename().string());
   }
 
   void consider(const std::filesystem::path& file) {
     if (!matchesPattern(file) || candidates_.count(file) > 0) {
       return;
     }
-    std::optional<FileState> state = readFileState(file);
+    std::optional<FileState> state = regularFileState(file);
     if (!state) {
       return;
     }
@@ -208,7 +184,7 @@ class Worker {
   void importStableFiles() {
     for (auto it = candidates_.begin(); it != candidates_.end();) {
       const std::filesystem::path file = it->first;
-      std::optional<FileState> now = readFileState(file);
+      std::optional<FileState> now = regularFileState(file);
       if (!now) {
         it = candidates_.erase(it);  // removed or renamed before it was read
         continue;
@@ -326,6 +302,11 @@ constexpr std::chrono::seconds kActivityInterval(30);
 // Warns when the service cannot write the export folder, as under systemd's
 // ProtectSystem=strict when the folder is missing from ReadWritePaths=.
 void warnIfExportFolderReadOnly(const std::filesystem::path& folder) {
+#ifdef _WIN32
+  // _access() on Windows reads the read-only attribute, not the access rights, so it cannot
+  // tell. The log names an export that stays in the folder when it is quarantined.
+  (void)folder;
+#else
   if (::access(folder.c_str(), W_OK) == 0) {
     return;
   }
@@ -335,6 +316,7 @@ void warnIfExportFolderReadOnly(const std::filesystem::path& folder) {
       "quarantine but stays in the folder. Under systemd, list the folder in ReadWritePaths= "
       "with systemctl edit alur-relay",
       folder.string(), std::strerror(error));
+#endif
 }
 
 // The parts of the running service that the main loop drives. Everything here is used on the
@@ -462,7 +444,7 @@ void stopMainLoop(RunningService& running, const std::string& cause) {
 void recordStartFacts(store::Store& store, const lease::PostalTable& postal_table) {
   for (const auto& [key, value] : {std::pair<std::string, std::string>{
                                        "started_at", formatUtc(std::chrono::system_clock::now())},
-                                   {"pid", std::to_string(::getpid())},
+                                   {"pid", std::to_string(processId())},
                                    {"version", ALUR_VERSION},
                                    {"postal_table_edition", postal_table.edition()}}) {
     if (Status recorded = store.setMeta(key, value); !recorded) {
@@ -501,7 +483,7 @@ class HookedManager : public ServiceManager {
 
 int runService(const config::Config& config, const RunHooks& hooks) {
   if (!hooks.ready && !hooks.stopping && !hooks.expose_stop) {
-    return runService(config, *makeSystemdManager());
+    return runService(config, *makePlatformManager());
   }
   HookedManager manager(hooks);
   return runService(config, manager, hooks.expose_stop);
@@ -511,14 +493,17 @@ int runService(const config::Config& initial, ServiceManager& manager,
                const std::function<void(std::function<void()>)>& expose_stop) {
   auto log = logger("service");
   log->info("starting version={} config={} pid={}", ALUR_VERSION, initial.source.string(),
-            static_cast<long>(::getpid()));
+            processId());
   manager.status("starting");
 
   // Registered first, so that a signal during start-up waits for the loop instead of ending the
   // process with the default action.
   boost::asio::io_context io;
   boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
-  boost::asio::signal_set reload_signal(io, SIGHUP);
+  boost::asio::signal_set reload_signal(io);
+#ifdef SIGHUP
+  reload_signal.add(SIGHUP);
+#endif
 
   auto profile = ingest::loadProfile(initial.profile);
   if (!profile) {

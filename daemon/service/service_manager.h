@@ -30,8 +30,10 @@ class ServiceManager {
   virtual void watchdogPing() = 0;
 };
 
-// Returns the systemd implementation (sd_notify). Every call does nothing when the process was
-// not started by systemd with Type=notify, that is when NOTIFY_SOCKET is not set.
-std::unique_ptr<ServiceManager> makeSystemdManager();
+// Returns the manager of the platform. On Linux it is systemd (sd_notify), and every call does
+// nothing when the process was not started by systemd with Type=notify, that is when
+// NOTIFY_SOCKET is not set. On Windows every call does nothing: the service control manager is
+// reached through RunHooks (service.h), and a run from a console has no manager.
+std::unique_ptr<ServiceManager> makePlatformManager();
 
 }  // namespace alur::service

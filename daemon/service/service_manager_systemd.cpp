@@ -71,6 +71,6 @@ class SystemdManager final : public ServiceManager {
 
 }  // namespace
 
-std::unique_ptr<ServiceManager> makeSystemdManager() { return std::make_unique<SystemdManager>(); }
+std::unique_ptr<ServiceManager> makePlatformManager() { return std::make_unique<SystemdManager>(); }
 
 }  // namespace alur::service

@@ -4,14 +4,13 @@
 #include <iomanip>
 #include <sstream>
 
+#include "common/clock.h"
 #include "schedule/upload_retry.h"
 
 namespace alur::status {
 
 std::string formatLocalMinute(std::chrono::system_clock::time_point time) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm local{};
-  localtime_r(&seconds, &local);
+  std::tm local = localParts(std::chrono::system_clock::to_time_t(time));
   std::ostringstream out;
   out << std::put_time(&local, "%Y-%m-%d %H:%M");
   return out.str();

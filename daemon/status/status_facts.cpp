@@ -6,8 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <sys/statvfs.h>
-
 #include "common/clock.h"
 #include "common/state_lock.h"
 #include "lease/record_json.h"
@@ -288,11 +286,12 @@ Status recordFailure(store::Store& store, const std::string& part, const std::st
 }
 
 std::optional<std::uint64_t> freeBytes(const std::filesystem::path& folder) {
-  struct statvfs info {};
-  if (::statvfs(folder.c_str(), &info) != 0) {
+  std::error_code ec;
+  std::filesystem::space_info space = std::filesystem::space(folder, ec);
+  if (ec) {
     return std::nullopt;
   }
-  return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+  return static_cast<std::uint64_t>(space.available);
 }
 
 }  // namespace alur::status

@@ -5,14 +5,18 @@
 #include <cctype>
 #include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <iterator>
+#include <locale>
 #include <memory>
+#include <sstream>
 #include <system_error>
 #include <utility>
 
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/test_pause.h"
 
@@ -858,10 +862,13 @@ void FtpsClient::readCertificateExpiry() {
     if (line.substr(0, kExpireDate.size()) != kExpireDate) {
       continue;
     }
-    std::string text(line.substr(kExpireDate.size()));
+    // OpenSSL's form, in UTC: "Jan  3 19:59:46 2027 GMT".
+    std::istringstream text{std::string(line.substr(kExpireDate.size()))};
+    text.imbue(std::locale::classic());
     std::tm expiry{};
-    if (strptime(text.c_str(), "%b %d %H:%M:%S %Y", &expiry) != nullptr) {
-      certificate_expiry_ = std::chrono::system_clock::from_time_t(timegm(&expiry));
+    text >> std::get_time(&expiry, " %b %d %H:%M:%S %Y");
+    if (!text.fail()) {
+      certificate_expiry_ = std::chrono::system_clock::from_time_t(fromUtcParts(expiry));
     }
     return;
   }

@@ -1,0 +1,97 @@
+#include "common/clock.h"
+
+#include <cstdlib>
+#include <ctime>
+
+#include <gtest/gtest.h>
+
+namespace alur {
+namespace {
+
+std::tm parts(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) {
+  std::tm t{};
+  t.tm_year = year - 1900;
+  t.tm_mon = month - 1;
+  t.tm_mday = day;
+  t.tm_hour = hour;
+  t.tm_min = minute;
+  t.tm_sec = second;
+  return t;
+}
+
+// Sets TZ for one test and puts the previous value back.
+class TimeZone {
+ public:
+  explicit TimeZone(const char* zone) {
+    if (const char* old = std::getenv("TZ"); old != nullptr) {
+      old_ = old;
+      had_ = true;
+    }
+    setenv("TZ", zone, 1);
+    tzset();
+  }
+  ~TimeZone() {
+    if (had_) {
+      setenv("TZ", old_.c_str(), 1);
+    } else {
+      unsetenv("TZ");
+    }
+    tzset();
+  }
+
+ private:
+  std::string old_;
+  bool had_ = false;
+};
+
+TEST(ClockTest, FromUtcPartsGivesKnownTimes) {
+  EXPECT_EQ(fromUtcParts(parts(1970, 1, 1)), 0);
+  EXPECT_EQ(fromUtcParts(parts(2000, 2, 29, 12)), 951825600);
+  EXPECT_EQ(fromUtcParts(parts(2026, 12, 4, 16, 5, 50)), 1796400350);
+  EXPECT_EQ(fromUtcParts(parts(2038, 1, 19, 3, 14, 8)), 2147483648);
+}
+
+TEST(ClockTest, FromUtcPartsCarriesOutOfRangeFields) {
+  EXPECT_EQ(fromUtcParts(parts(2026, 13, 1)), fromUtcParts(parts(2027, 1, 1)));
+  EXPECT_EQ(fromUtcParts(parts(2027, 2, 29)), fromUtcParts(parts(2027, 3, 1)));
+  EXPECT_EQ(fromUtcParts(parts(2028, 2, 29)) + 86400, fromUtcParts(parts(2028, 3, 1)));
+}
+
+TEST(ClockTest, RoundTripMatchesTimegm) {
+  // Every 7 hours and 13 minutes over 60 years, through leap years and 2038.
+  for (std::time_t t = 0; t < std::time_t{60} * 365 * 86400; t += 7 * 3600 + 13 * 60) {
+    std::tm fields = utcParts(t);
+    ASSERT_EQ(fromUtcParts(fields), t) << formatUtc(std::chrono::system_clock::from_time_t(t));
+    std::tm copy = fields;
+    ASSERT_EQ(timegm(&copy), t);
+  }
+}
+
+TEST(ClockTest, ParsesWhatItFormats) {
+  auto time = std::chrono::system_clock::from_time_t(1796400350);
+  EXPECT_EQ(formatUtc(time), "2026-12-04T16:05:50Z");
+  EXPECT_EQ(parseUtc("2026-12-04T16:05:50Z"), time);
+  EXPECT_EQ(parseUtc("4 December 2026"), std::chrono::system_clock::time_point{});
+}
+
+TEST(ClockTest, UtcOffsetFollowsSummerTimeInParis) {
+  TimeZone paris("Europe/Paris");
+  EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 1, 15, 12))), 3600);
+  EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 7, 15, 12))), 7200);
+  // The spring change: 01:00 UTC on the last Sunday of March 2027, the 28th.
+  EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 3, 28, 0, 59, 59))), 3600);
+  EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 3, 28, 1))), 7200);
+  std::tm local = localParts(fromUtcParts(parts(2027, 3, 28, 1)));
+  EXPECT_EQ(local.tm_hour, 3);
+}
+
+TEST(ClockTest, UtcOffsetIsNegativeWestOfGreenwich) {
+  TimeZone martinique("America/Martinique");
+  EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 1, 15, 12))), -4 * 3600);
+  EXPECT_EQ(
+      localDate(std::chrono::system_clock::from_time_t(fromUtcParts(parts(2027, 1, 1, 2)))).day,
+      31);
+}
+
+}  // namespace
+}  // namespace alur

@@ -1,0 +1,84 @@
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <fnmatch.h>
+
+#include "common/text.h"
+
+namespace alur {
+namespace {
+
+TEST(FilePatternTest, MatchesTheUsualExportPatterns) {
+  EXPECT_TRUE(matchesFilePattern("*.csv", "baux_2026.csv"));
+  EXPECT_TRUE(matchesFilePattern("*.csv", "BAUX_2026.CSV"));
+  EXPECT_FALSE(matchesFilePattern("*.csv", "baux_2026.csv.part"));
+  EXPECT_FALSE(matchesFilePattern("*.csv", "baux_2026.xml"));
+  EXPECT_TRUE(matchesFilePattern("export_????.??.??.xml", "Export_2026.12.04.XML"));
+  EXPECT_FALSE(matchesFilePattern("export_????.??.??.xml", "export_2026.12.4.xml"));
+  EXPECT_TRUE(matchesFilePattern("baux[0-9]*.txt", "baux7-decembre.txt"));
+  EXPECT_FALSE(matchesFilePattern("baux[!0-9]*.txt", "baux7-decembre.txt"));
+  EXPECT_TRUE(matchesFilePattern("*", ""));
+  EXPECT_FALSE(matchesFilePattern("?", ""));
+}
+
+TEST(FilePatternTest, TakesEscapesAndUnclosedSetsLiterally) {
+  EXPECT_TRUE(matchesFilePattern("\\*.csv", "*.csv"));
+  EXPECT_FALSE(matchesFilePattern("\\*.csv", "a.csv"));
+  EXPECT_TRUE(matchesFilePattern("[*.csv", "[a.csv"));
+  EXPECT_TRUE(matchesFilePattern("[]a]", "]"));
+  EXPECT_TRUE(matchesFilePattern("[!]a]", "b"));
+  EXPECT_FALSE(matchesFilePattern("[!]a]", "]"));
+}
+
+TEST(FilePatternTest, CompareBytesOutsideAsciiAsIs) {
+  EXPECT_TRUE(matchesFilePattern("données_*.csv", "données_2026.csv"));
+  EXPECT_FALSE(matchesFilePattern("données_*.csv", "DONNÉES_2026.csv"));
+  EXPECT_TRUE(matchesFilePattern("DONN?*.csv", "DONNÉES_2026.csv"));
+}
+
+// Builds a pattern from pieces whose meaning is the same in fnmatch(3) and in the product.
+std::string randomPattern(std::mt19937& random) {
+  static const std::vector<std::string> kPieces = {
+      "a",    "b",     "B",     ".",     "-",    "_",   "*",   "**",  "?", "[ab]",
+      "[!a]", "[a-c]", "[A-C]", "[^b.]", "[]a]", "\\*", "\\?", "\\[", "["};
+  std::uniform_int_distribution<std::size_t> count(0, 6);
+  std::uniform_int_distribution<std::size_t> piece(0, kPieces.size() - 1);
+  std::string pattern;
+  for (std::size_t i = count(random); i > 0; --i) {
+    pattern += kPieces[piece(random)];
+  }
+  return pattern;
+}
+
+std::string randomName(std::mt19937& random) {
+  static const std::string kLetters = "aAbBcC.-_*?[]";
+  std::uniform_int_distribution<std::size_t> length(0, 8);
+  std::uniform_int_distribution<std::size_t> letter(0, kLetters.size() - 1);
+  std::string name;
+  for (std::size_t i = length(random); i > 0; --i) {
+    name += kLetters[letter(random)];
+  }
+  return name;
+}
+
+TEST(FilePatternTest, AgreesWithFnmatchOnRandomPatterns) {
+  std::mt19937 random(20261204);
+  int matches = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string pattern = randomPattern(random);
+    std::string name = randomName(random);
+    bool expected = ::fnmatch(pattern.c_str(), name.c_str(), FNM_CASEFOLD) == 0;
+    ASSERT_EQ(matchesFilePattern(pattern, name), expected)
+        << "pattern \"" << pattern << "\" name \"" << name << "\"";
+    matches += expected ? 1 : 0;
+  }
+  // Enough of both results for the comparison to mean something.
+  EXPECT_GT(matches, 10000);
+  EXPECT_LT(matches, 190000);
+}
+
+}  // namespace
+}  // namespace alur
