@@ -106,9 +106,7 @@ class SmtpMailer : public Mailer {
     }
     if (settings_.security != "none") {
       curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-      if (!settings_.ca_file.empty()) {
-        curl_easy_setopt(h, CURLOPT_CAINFO, settings_.ca_file.c_str());
-      }
+      transport::trustCertificateAuthorities(h, settings_.ca_file);
     }
     if (!settings_.user.empty()) {
       curl_easy_setopt(h, CURLOPT_USERNAME, settings_.user.c_str());

@@ -19,6 +19,25 @@ inline CURLcode initCurlOnce() {
   return result;
 }
 
+// Sets the CAs that a TLS connection of `handle` trusts: only those of `ca_file` when it is set.
+// Otherwise the system's: libcurl's default bundle and folder on Linux (/etc/ssl/certs on
+// Debian), and on Windows the certificate store of the machine, since OpenSSL there has no
+// store of its own. Returns the first error of curl_easy_setopt.
+inline CURLcode trustCertificateAuthorities(CURL* handle, const std::string& ca_file) {
+  if (!ca_file.empty()) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file.c_str());
+    if (code != CURLE_OK) {
+      return code;
+    }
+    return curl_easy_setopt(handle, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+  }
+#ifdef _WIN32
+  return curl_easy_setopt(handle, CURLOPT_SSL_OPTIONS, static_cast<long>(CURLSSLOPT_NATIVE_CA));
+#else
+  return CURLE_OK;
+#endif
+}
+
 struct CurlEasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
 };

@@ -794,11 +794,8 @@ CURLcode FtpsClient::prepare(const std::string& url) {
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   // Collects the server's certificate chain, for the expiry date that the status reports.
   set(CURLOPT_CERTINFO, 1L);
-  if (!settings_.ca_file.empty()) {
-    // Trusts only the configured CAs: without this, libcurl also trusts its default CA
-    // directory (/etc/ssl/certs on Debian).
-    set(CURLOPT_CAINFO, settings_.ca_file.c_str());
-    set(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+  if (code == CURLE_OK) {
+    code = trustCertificateAuthorities(easy, settings_.ca_file);
   }
   // vsftpd's require_ssl_reuse rejects a data channel that does not resume the control
   // channel's TLS session.
