@@ -498,9 +498,12 @@ Result<std::pair<std::filesystem::path, std::string>> Pipeline::archiveReceipt(
     }
     local = folder / (remote_name + "." + std::to_string(copy));
   }
-  if (Status renamed = renameDurably(part, local); !renamed) {
-    return renamed;
+  // Written again from memory through writeFileDurably, so that the bytes are on disk before
+  // the name is and before the database records the receipt.
+  if (Status written = writeFileDurably(local, bytes); !written) {
+    return written;
   }
+  std::filesystem::remove(part, ec);
   return std::pair{local, bytes};
 }
 

@@ -194,14 +194,21 @@ class Worker {
         ++it;
         continue;
       }
-      if (Steady::now() - it->second.stable_since < std::chrono::seconds(config_.stable_seconds)) {
+      if (Steady::now() - it->second.stable_since < std::chrono::seconds(config_.stable_seconds) ||
+          Steady::now() < it->second.retry_at) {
         ++it;
         continue;
       }
       auto outcome = pipeline_.importFile(file);
       report("ingest", outcome.status(), file.string());
       if (!outcome) {
-        ++it;  // kept: the database is unavailable, try again at the next tick
+        // Kept, and tried again after 1, 2, 4... seconds, at most a minute apart: a full disk
+        // or a locked database may last, and each attempt reads the whole export again.
+        Candidate& candidate = it->second;
+        candidate.failures = std::min(candidate.failures + 1, 7);
+        candidate.retry_at =
+            Steady::now() + std::chrono::seconds(std::min(60, 1 << (candidate.failures - 1)));
+        ++it;
         continue;
       }
       if (*outcome == ImportOutcome::kImported) {
@@ -260,6 +267,8 @@ class Worker {
   struct Candidate {
     FileState state;
     Steady::time_point stable_since;
+    int failures = 0;  // failed imports of this state of the file
+    Steady::time_point retry_at{};
   };
 
   const config::Config& config_;
