@@ -622,6 +622,11 @@ int runService(const config::Config& initial, ServiceManager& manager,
   boost::asio::post(io, [&running] { announceReady(running); });
   io.run();
   stopping = true;
+  // A second SIGINT or SIGTERM while the worker finishes its step (an upload may take minutes)
+  // ends the process at once with the signal's default action. That is safe, because each step
+  // survives a kill (docs/crash-safety.md).
+  boost::system::error_code ignored;
+  stop_signals.clear(ignored);
   worker.stop();
   log->info("stopped");
   return 0;
