@@ -162,8 +162,8 @@ std::string shown(const std::string& value) { return value.empty() ? "(empty)" :
 
 bool isReloadable(const std::string& key) { return reloadableKeys().count(key) > 0; }
 
-Result<ReloadPlan> planReload(const Config& running) {
-  auto loaded = config::loadConfig(running.source);
+Result<ReloadPlan> planReload(const Config& running, const ConfigLoader& load) {
+  auto loaded = load ? load(running.source) : config::loadConfig(running.source);
   if (!loaded) {
     return loaded.status();
   }

@@ -12,6 +12,8 @@
 // in reload.cpp needs a restart.
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,10 +40,14 @@ struct ReloadPlan {
 // Returns whether a change of `key` takes effect without a restart.
 bool isReloadable(const std::string& key);
 
-// Reads the file of `running` again, checks it as `alur-relay check-config` does (the profile
-// and the postal table it names must load), and compares it with `running`. Returns the error,
-// and no plan, when the file no longer loads or checks.
-Result<ReloadPlan> planReload(const config::Config& running);
+// Reads a configuration file, as config::loadConfig does.
+using ConfigLoader = std::function<Result<config::Config>(const std::filesystem::path&)>;
+
+// Reads the file of `running` again with `load` (config::loadConfig when empty), checks it as
+// `alur-relay check-config` does (the profile and the postal table it names must load), and
+// compares it with `running`. Returns the error, and no plan, when the file no longer loads or
+// checks.
+Result<ReloadPlan> planReload(const config::Config& running, const ConfigLoader& load = {});
 
 // Copies the values of the reloadable `changes` from `from` into `to`.
 void applyReloadable(const config::Config& from, const std::vector<KeyChange>& changes,

@@ -341,6 +341,7 @@ struct RunningService {
   FolderWatcher* watcher;             // null when inotify could not start
   ActivityReporter& activity;
   WatchdogPinger* watchdog;  // null when systemd does not watch the service
+  const ConfigLoader& load;  // reads the file for a reload
 };
 
 std::string joinedKeys(const std::vector<KeyChange>& changes) {
@@ -359,7 +360,7 @@ void reloadConfiguration(RunningService& running) {
   auto log = logger("service");
   running.manager.reloading();
   log->info("reloading config={}", running.config.source.string());
-  auto plan = planReload(running.config);
+  auto plan = planReload(running.config, running.load);
   if (!plan) {
     log->error("reload rejected, the service keeps its running configuration error=\"{}\"",
                plan.message());
@@ -463,7 +464,7 @@ void recordStartFacts(store::Store& store, const lease::PostalTable& postal_tabl
 }
 
 // Reports to the hooks of a service manager that drives the process itself (the Windows service
-// control manager), which has no reloads, status line or watchdog.
+// control manager), which shows no reload state, status line or watchdog.
 class HookedManager : public ServiceManager {
  public:
   explicit HookedManager(const RunHooks& hooks) : hooks_(hooks) {}
@@ -491,15 +492,14 @@ class HookedManager : public ServiceManager {
 }  // namespace
 
 int runService(const config::Config& config, const RunHooks& hooks) {
-  if (!hooks.ready && !hooks.stopping && !hooks.expose_stop) {
-    return runService(config, *makePlatformManager());
+  if (!hooks.ready && !hooks.stopping) {
+    return runService(config, *makePlatformManager(), hooks);
   }
   HookedManager manager(hooks);
-  return runService(config, manager, hooks.expose_stop);
+  return runService(config, manager, hooks);
 }
 
-int runService(const config::Config& initial, ServiceManager& manager,
-               const std::function<void(std::function<void()>)>& expose_stop) {
+int runService(const config::Config& initial, ServiceManager& manager, const RunHooks& hooks) {
   auto log = logger("service");
   log->info("starting version={} config={} pid={}", ALUR_VERSION, initial.source.string(),
             processId());
@@ -600,7 +600,8 @@ int runService(const config::Config& initial, ServiceManager& manager,
                          status_server.get(),
                          watcher ? watcher->get() : nullptr,
                          activity,
-                         watchdog ? &*watchdog : nullptr};
+                         watchdog ? &*watchdog : nullptr,
+                         hooks.load};
   waitForReload(running, reload_signal);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (!ec) {
@@ -608,11 +609,20 @@ int runService(const config::Config& initial, ServiceManager& manager,
       stopMainLoop(running, "signal=" + std::to_string(signal_number));
     }
   });
-  if (expose_stop) {
-    expose_stop([&io, &running, &reload_signal] {
+  if (hooks.expose_stop) {
+    hooks.expose_stop([&io, &running, &reload_signal] {
       boost::asio::post(io, [&running, &reload_signal] {
         reload_signal.cancel();
         stopMainLoop(running, "request=stop");
+      });
+    });
+  }
+  if (hooks.expose_reload) {
+    hooks.expose_reload([&io, &running] {
+      boost::asio::post(io, [&running] {
+        if (!running.stopping) {
+          reloadConfiguration(running);
+        }
       });
     });
   }

@@ -1,5 +1,6 @@
 // The resident process: watches the export folder, runs the pipeline on its schedule, reloads
-// its configuration on SIGHUP and stops cleanly on SIGINT or SIGTERM.
+// its configuration on SIGHUP (or on request of the Windows service control manager) and stops
+// cleanly on SIGINT or SIGTERM.
 #pragma once
 
 #include <functional>
@@ -7,6 +8,7 @@
 
 #include "common/status.h"
 #include "config/config.h"
+#include "service/reload.h"
 #include "service/service_manager.h"
 
 namespace alur::service {
@@ -21,6 +23,13 @@ struct RunHooks {
   // Called before the run loop starts with a function that requests the stop. That function
   // may be called from any thread: it only posts the request to the run loop.
   std::function<void(std::function<void()>)> expose_stop;
+  // Called before the run loop starts with a function that requests a reload of the
+  // configuration, as SIGHUP does. It may be called from any thread.
+  std::function<void(std::function<void()>)> expose_reload;
+  // Reads the configuration file for a reload. When empty, config::loadConfig. The Windows
+  // service sets it so that a reload checks access rights and decrypts the stored secrets, as
+  // the start did.
+  ConfigLoader load;
 };
 
 // Runs the service in the foreground until a stop signal or request. Returns the process exit
@@ -30,9 +39,8 @@ struct RunHooks {
 int runService(const config::Config& config, const RunHooks& hooks = {});
 
 // Runs the service as above and reports its readiness, reloads, stop and watchdog pings to
-// `manager`. `expose_stop`, when set, receives a function that requests the stop.
-int runService(const config::Config& config, ServiceManager& manager,
-               const std::function<void(std::function<void()>)>& expose_stop = {});
+// `manager`. Of `hooks`, only expose_stop, expose_reload and load are used.
+int runService(const config::Config& config, ServiceManager& manager, const RunHooks& hooks);
 
 // Loads the files the configuration names (profile, postal reference table), as `run` does at
 // start, so that `alur-relay check-config` finds every mistake `run` would stop on.

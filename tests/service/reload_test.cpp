@@ -127,6 +127,28 @@ TEST_F(ReloadPlanTest, ChangedFolderNeedsRestart) {
   EXPECT_EQ(plan->next.export_folder, folder_ / "exports");
 }
 
+// The Windows service reads the file through its own loader, which decrypts the stored secrets
+// into the settings: a secret whose file changed is then a changed key.
+TEST_F(ReloadPlanTest, UsesTheGivenLoader) {
+  config::Config current = running();
+  write("[export]\nfolder = exports\n");
+  int calls = 0;
+  ConfigLoader decrypting = [&calls](const fs::path& file) -> Result<config::Config> {
+    ++calls;
+    auto loaded = config::loadConfig(file);
+    if (loaded) {
+      loaded->ftps.password = "stored-after-rotation";
+      loaded->settings["platform.password"] = "stored-after-rotation";
+    }
+    return loaded;
+  };
+  auto plan = planReload(current, decrypting);
+  ASSERT_TRUE(plan.ok()) << plan.message();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(keysOf(plan->applied), (std::vector<std::string>{"platform.password"}));
+  EXPECT_EQ(plan->next.ftps.password, "stored-after-rotation");
+}
+
 // A key that goes back to its default changes as well.
 TEST_F(ReloadPlanTest, RemovedKeyTakesDefault) {
   config::Config current = running("[export]\nstable_seconds = 3\n");

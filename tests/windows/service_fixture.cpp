@@ -45,6 +45,8 @@ int runBody(const Arguments& args, alur::windows::ServiceContext& context) {
     stop_requested = true;
     stop.notify_all();
   });
+  // Called on the dispatcher's thread, as the real body's request is.
+  context.onReloadRequest([&] { record(events, "reload requested"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(args.start_ms));
   if (args.fail_start != 0) {
     record(events, "failed");
@@ -56,6 +58,7 @@ int runBody(const Arguments& args, alur::windows::ServiceContext& context) {
     std::unique_lock lock(mutex);
     stop.wait(lock, [&] { return stop_requested; });
   }
+  context.onReloadRequest(nullptr);
   record(events, "stop requested");
   context.reportStopping();
   std::this_thread::sleep_for(std::chrono::milliseconds(args.drain_ms));

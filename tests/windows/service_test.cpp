@@ -168,6 +168,28 @@ TEST_F(ServiceTest, StartsRunsAndStopsThroughSc) {
   EXPECT_NE(query.output.find("WIN32_EXIT_CODE    : 0"), std::string::npos) << query.output;
 }
 
+TEST_F(ServiceTest, ReloadReachesTheRunningBody) {
+  install();
+  ProcessResult stopped_reload = fixture(L"service reload");
+  EXPECT_EQ(stopped_reload.exit_code, 1) << stopped_reload.output;
+  EXPECT_NE(stopped_reload.output.find("start it with sc start"), std::string::npos)
+      << stopped_reload.output;
+
+  ASSERT_EQ(sc(L"start " + name_).exit_code, 0);
+  ASSERT_TRUE(waitForState(SERVICE_RUNNING));
+  ProcessResult reloaded = fixture(L"service reload");
+  EXPECT_EQ(reloaded.exit_code, 0) << reloaded.output;
+  EXPECT_NE(reloaded.output.find("asked to reload its configuration"), std::string::npos)
+      << reloaded.output;
+  EXPECT_TRUE(test::waitFor([&] { return events() == "starting\nready\nreload requested\n"; }, 10s))
+      << events();
+  EXPECT_EQ(status().dwCurrentState, static_cast<DWORD>(SERVICE_RUNNING));
+
+  ASSERT_EQ(sc(L"stop " + name_).exit_code, 0);
+  ASSERT_TRUE(waitForState(SERVICE_STOPPED));
+  EXPECT_EQ(events(), "starting\nready\nreload requested\nstop requested\nstopped\n");
+}
+
 TEST_F(ServiceTest, PendingStatesMoveTheirCheckpoint) {
   install(L"--start-ms 3000 --drain-ms 3000");
   ProcessResult started = sc(L"start " + name_);
@@ -190,7 +212,8 @@ TEST_F(ServiceTest, PendingStatesMoveTheirCheckpoint) {
   };
   ASSERT_TRUE(collect(SERVICE_START_PENDING, start_checkpoints, SERVICE_RUNNING));
   EXPECT_EQ(status().dwControlsAccepted,
-            static_cast<DWORD>(SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN));
+            static_cast<DWORD>(SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN |
+                               SERVICE_ACCEPT_PARAMCHANGE));
   ASSERT_FALSE(start_checkpoints.empty());
   EXPECT_GE(start_checkpoints.back(), start_checkpoints.front() + 2);
 
@@ -256,7 +279,8 @@ TEST_F(ServiceTest, ConsoleRunIsNotAService) {
 TEST_F(ServiceTest, UnknownActionIsUsageError) {
   ProcessResult run = fixture(L"service restart");
   EXPECT_EQ(run.exit_code, 64) << run.output;
-  EXPECT_NE(run.output.find("use install, configure, uninstall or status"), std::string::npos)
+  EXPECT_NE(run.output.find("use install, configure, reload, uninstall or status"),
+            std::string::npos)
       << run.output;
 }
 

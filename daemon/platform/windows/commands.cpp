@@ -46,6 +46,22 @@ CommandLine parse(int argc, char** argv) {
   return line;
 }
 
+// Replaces `value` with the stored secret it names, if any. The settings get the decrypted value
+// too, as they contain a password written in the file, so that a reload detects a secret whose
+// file changed.
+Status resolveStoredSecret(const std::filesystem::path& file, const std::string& key,
+                           std::string& value, config::Config& config) {
+  auto resolved = windows::resolveSecret(file, key, value);
+  if (!resolved) {
+    return resolved.status();
+  }
+  value = std::move(*resolved);
+  if (auto setting = config.settings.find(key); setting != config.settings.end()) {
+    setting->second = value;
+  }
+  return Status::Ok();
+}
+
 // Checks the access rights of the configuration and of the stored secrets, loads the
 // configuration, applies the Windows checks and decrypts the stored secrets it names.
 Result<config::Config> loadForWindows(const std::filesystem::path& file) {
@@ -67,11 +83,13 @@ Result<config::Config> loadForWindows(const std::filesystem::path& file) {
   if (Status s = windows::checkExportFolderLocation(config.export_folder); !s) {
     return Status::Error(win32::utf8Path(file) + ": " + s.message());
   }
-  auto password = windows::resolveSecret(file, "platform.password", config.ftps.password);
-  if (!password) {
-    return password.status();
+  if (Status s = resolveStoredSecret(file, "platform.password", config.ftps.password, config);
+      !s) {
+    return s;
   }
-  config.ftps.password = std::move(*password);
+  if (Status s = resolveStoredSecret(file, "email.password", config.email.password, config); !s) {
+    return s;
+  }
   return config;
 }
 
@@ -103,8 +121,13 @@ int serviceBody(const std::filesystem::path& file, windows::ServiceContext& cont
   hooks.expose_stop = [&context](std::function<void()> request) {
     context.onStopRequest(std::move(request));
   };
+  hooks.expose_reload = [&context](std::function<void()> request) {
+    context.onReloadRequest(std::move(request));
+  };
+  hooks.load = loadForWindows;
   int code = service::runService(*config, hooks);
-  context.onStopRequest(nullptr);  // the run loop is gone
+  context.onReloadRequest(nullptr);  // the run loop is gone
+  context.onStopRequest(nullptr);
   return code;
 }
 
@@ -192,7 +215,8 @@ std::optional<int> runPlatformCommand(int argc, char** argv) {
   const std::string& command = line.words[0];
   if (command == "service") {
     if (line.words.size() != 2) {
-      std::cerr << "alur-relay: use: alur-relay service install|configure|uninstall|status\n";
+      std::cerr
+          << "alur-relay: use: alur-relay service install|configure|reload|uninstall|status\n";
       return 64;
     }
     auto options = windows::defaultServiceOptions(line.config);
@@ -218,10 +242,11 @@ std::string defaultConfigPath() {
 
 std::string platformUsage() {
   return "\nWindows commands:\n"
-         "  service install|configure|uninstall|status\n"
+         "  service install|configure|reload|uninstall|status\n"
          "            register the Windows service (virtual account NT SERVICE\\alur-relay,\n"
          "            delayed automatic start, restart on failure, Event Log source), update\n"
-         "            its settings, remove it, or show its state\n"
+         "            its settings, make it read its configuration again, remove it, or show\n"
+         "            its state\n"
          "  secret set NAME\n"
          "            store a password read from standard input with DPAPI; the\n"
          "            configuration names it as secret:NAME, e.g. secret:platform.password\n";

@@ -121,6 +121,16 @@ int runServiceCommand(const std::string& action, const ServiceCommandOptions& op
         << " keeps the configuration, the secrets and the database\n";
     return 0;
   }
+  if (action == "reload") {
+    if (Status s = reloadService(options.name); !s) {
+      err << "alur-relay: " << s.message() << "\n";
+      return 1;
+    }
+    out << "service " << win32::narrow(options.name)
+        << " asked to reload its configuration; the log lists the keys applied and those that "
+           "need a restart\n";
+    return 0;
+  }
   if (action == "status") {
     auto text = describeService(options.name);
     if (!text) {
@@ -131,7 +141,7 @@ int runServiceCommand(const std::string& action, const ServiceCommandOptions& op
     return 0;
   }
   err << "alur-relay: unknown service action \"" << action
-      << "\"; use install, configure, uninstall or status\n";
+      << "\"; use install, configure, reload, uninstall or status\n";
   return 64;
 }
 

@@ -1,5 +1,5 @@
-// `alur-relay service install|configure|uninstall|status`: what an administrator runs, and what
-// the MSI runs after it registered the service. Windows only.
+// `alur-relay service install|configure|reload|uninstall|status`: what an administrator runs, and
+// what the MSI runs after it registered the service. Windows only.
 #pragma once
 
 #include <filesystem>

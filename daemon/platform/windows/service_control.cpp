@@ -65,6 +65,15 @@ class ServiceRun final : public ServiceContext {
     }
   }
 
+  void onReloadRequest(std::function<void()> request) override {
+    std::lock_guard lock(mutex_);
+    reload_request_ = std::move(request);
+    if (status_.dwCurrentState == SERVICE_RUNNING) {
+      status_.dwControlsAccepted = acceptedControls(SERVICE_RUNNING);
+      report();
+    }
+  }
+
  private:
   static DWORD WINAPI handler(DWORD control, DWORD, LPVOID, LPVOID context) {
     return static_cast<ServiceRun*>(context)->control(control);
@@ -72,6 +81,18 @@ class ServiceRun final : public ServiceContext {
 
   DWORD control(DWORD code) {
     if (code == SERVICE_CONTROL_INTERROGATE) {
+      return NO_ERROR;
+    }
+    if (code == SERVICE_CONTROL_PARAMCHANGE) {
+      std::function<void()> reload;
+      {
+        std::lock_guard lock(mutex_);
+        reload = reload_request_;
+      }
+      if (!reload) {
+        return ERROR_CALL_NOT_IMPLEMENTED;
+      }
+      reload();
       return NO_ERROR;
     }
     if (code != SERVICE_CONTROL_STOP && code != SERVICE_CONTROL_SHUTDOWN) {
@@ -93,14 +114,23 @@ class ServiceRun final : public ServiceContext {
     std::lock_guard lock(mutex_);
     bool pending = state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING;
     status_.dwCurrentState = state;
-    status_.dwControlsAccepted =
-        state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+    status_.dwControlsAccepted = acceptedControls(state);
     status_.dwWaitHint = pending ? kWaitHintMilliseconds : 0;
     status_.dwCheckPoint = pending ? 1 : 0;
     status_.dwWin32ExitCode = exit_code == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
     status_.dwServiceSpecificExitCode = static_cast<DWORD>(exit_code);
     report();
     changed_.notify_all();
+  }
+
+  // Requires mutex_. A running service accepts STOP and SHUTDOWN, and PARAMCHANGE while the
+  // body takes reload requests.
+  DWORD acceptedControls(DWORD state) const {
+    if (state != SERVICE_RUNNING) {
+      return 0;
+    }
+    return SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN |
+           (reload_request_ ? SERVICE_ACCEPT_PARAMCHANGE : 0);
   }
 
   // Moves the checkpoint of a pending state every second. Runs on its own thread.
@@ -141,6 +171,7 @@ class ServiceRun final : public ServiceContext {
   std::condition_variable changed_;
   SERVICE_STATUS status_{};
   std::function<void()> stop_request_;
+  std::function<void()> reload_request_;
   bool stop_requested_ = false;
   bool ticker_done_ = false;
   std::thread ticker_;

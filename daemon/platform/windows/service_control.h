@@ -32,6 +32,11 @@ class ServiceContext {
   // SHUTDOWN from the dispatcher's thread, so it must only post the request and return. When a
   // stop was requested already, it is called at once.
   virtual void onStopRequest(std::function<void()> request) = 0;
+
+  // Sets the function that requests the body to read its configuration again. The control handler
+  // calls it on PARAMCHANGE, which the service accepts while this function is set. Like the stop
+  // request, it must only post the request and return.
+  virtual void onReloadRequest(std::function<void()> request) = 0;
 };
 
 // The service itself. Its return value is the process's exit code: 0 is reported as NO_ERROR,

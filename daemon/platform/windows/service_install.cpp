@@ -302,6 +302,26 @@ Status startService(const std::wstring& name) {
   return Status::Ok();
 }
 
+Status reloadService(const std::wstring& name) {
+  // PARAMCHANGE needs the SERVICE_PAUSE_CONTINUE access right.
+  auto opened = openService(name, SERVICE_PAUSE_CONTINUE);
+  if (!opened) {
+    return opened.status();
+  }
+  SERVICE_STATUS status{};
+  if (!::ControlService((*opened)->get(), SERVICE_CONTROL_PARAMCHANGE, &status)) {
+    DWORD error = ::GetLastError();
+    std::string hint = error == ERROR_SERVICE_NOT_ACTIVE
+                           ? "; start it with sc start " + win32::narrow(name)
+                       : error == ERROR_INVALID_SERVICE_CONTROL
+                           ? "; it is starting or stopping, try again once it runs"
+                           : "";
+    return Status::Error("cannot ask the service " + win32::narrow(name) +
+                         " to reload its configuration: " + win32::errorText(error) + hint);
+  }
+  return Status::Ok();
+}
+
 Result<std::string> describeService(const std::wstring& name) {
   auto opened = openService(name, SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS);
   if (!opened) {

@@ -47,6 +47,10 @@ Status configureService(const ServiceDefinition& service, ConfigureReport& repor
 // Asks the SCM to start the service, without waiting for it to be running.
 Status startService(const std::wstring& name);
 
+// Asks the running service to read its configuration again (SERVICE_CONTROL_PARAMCHANGE),
+// without waiting for the reload.
+Status reloadService(const std::wstring& name);
+
 // Stops the service when it runs (waiting up to `stop_timeout`), then deletes it.
 Status uninstallService(const std::wstring& name, std::chrono::seconds stop_timeout);
 
