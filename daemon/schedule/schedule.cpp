@@ -160,6 +160,12 @@ void Schedule::noteImport() {
   last_import_ = clock_.steadyNow();
 }
 
+void Schedule::noteWaitingLeases() {
+  if (!import_waiting_) {
+    noteImport();
+  }
+}
+
 std::optional<SystemTime> Schedule::nextRun() const {
   SystemTime now = clock_.now();
   if (settings_.mode == "after-import") {

@@ -88,6 +88,10 @@ class Schedule {
   // Notes that an export brought leases (after-import mode; ignored by the calendar modes).
   void noteImport();
 
+  // Notes that leases wait without an import, as after `alur-relay resend` put them back in the
+  // queue. In after-import mode this starts the delay, unless an import already waits.
+  void noteWaitingLeases();
+
   // Returns the earliest wall-clock time, from now on, at which due() returns a run if nothing
   // is recorded meanwhile, so now when a run is due. Calendar modes search minute by minute up
   // to eight days ahead. Returns std::nullopt when no day of the next week is enabled, and in

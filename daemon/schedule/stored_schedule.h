@@ -33,6 +33,7 @@ class StoredSchedule {
   void recordRun(const Run& run);
 
   void noteImport() { schedule_.noteImport(); }
+  void noteWaitingLeases() { schedule_.noteWaitingLeases(); }
 
   const Schedule& schedule() const { return schedule_; }
 

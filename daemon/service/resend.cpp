@@ -56,10 +56,16 @@ Result<Plan> planResend(store::Store& store, const store::BatchRow& batch,
       return plan;
     }
     auto last_run = schedule::loadLastRun(store);
+    std::string next =
+        config.schedule.mode == "after-import"
+            ? "a batch " + std::to_string(config.schedule.delay_seconds) +
+                  " s after the service sees them, which the running service does within 10 s "
+                  "and a stopped one at its start"
+            : status::nextBuildText(config, last_run.value_or(std::nullopt), now);
     plan.description = rejected + ". Its " + std::to_string(*leases) +
                        " leases go back to the queue for a new batch under a new name, and this "
                        "batch stays failed. Next batch: " +
-                       status::nextBuildText(config, last_run.value_or(std::nullopt), now);
+                       next;
     plan.actionable = true;
     return plan;
   }

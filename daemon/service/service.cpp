@@ -48,6 +48,9 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
+// How often the after-import schedule looks for leases put back in the queue by `resend`.
+constexpr std::chrono::seconds kQueueCheckInterval(10);
+
 // The worker: everything that touches the database or the network runs here, on one thread,
 // driven by a one-second tick. It stamps `heartbeat` at each tick, for the watchdog.
 class Worker {
@@ -159,6 +162,7 @@ class Worker {
       rescan();
     }
     importStableFiles();
+    noticeRequeuedLeases();
     buildIfScheduled();
     report("upload", pipeline_.uploadDueBatches());
     if (Steady::now() - last_poll_ >= std::chrono::seconds(config_.receipts.poll_seconds)) {
@@ -216,6 +220,21 @@ class Worker {
       }
       handled_[file] = *now;
       it = candidates_.erase(it);
+    }
+  }
+
+  // In after-import mode, a batch follows an import. Leases that `alur-relay resend` put back in
+  // the queue come without one, so the queue is looked at every few seconds for them.
+  void noticeRequeuedLeases() {
+    if (config_.schedule.mode != "after-import" ||
+        Steady::now() - last_queue_check_ < kQueueCheckInterval) {
+      return;
+    }
+    last_queue_check_ = Steady::now();
+    auto pending = pipeline_.hasPendingLeases();
+    report("batch", pending.status(), "queue check");
+    if (pending && *pending) {
+      schedule_->noteWaitingLeases();
     }
   }
 
@@ -287,6 +306,7 @@ class Worker {
   std::map<std::string, std::string> last_errors_;
   Steady::time_point last_rescan_{};
   Steady::time_point last_poll_{};
+  Steady::time_point last_queue_check_{};
 };
 
 }  // namespace

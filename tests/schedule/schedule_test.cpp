@@ -263,6 +263,30 @@ TEST_F(ScheduleTest, AfterImportUsesMonotonicClock) {
   EXPECT_TRUE(schedule.due().has_value());
 }
 
+TEST_F(ScheduleTest, WaitingLeasesNeverPostponeAnImport) {
+  config::ScheduleSettings settings;
+  settings.mode = "after-import";
+  settings.delay_seconds = 300;
+  Schedule schedule(settings, clock_, std::nullopt);
+  clock_.advance(300s);
+  schedule.recordRun(*schedule.due());
+  ASSERT_FALSE(schedule.nextRun().has_value());
+
+  // Leases put back in the queue start the delay as an import does.
+  schedule.noteWaitingLeases();
+  EXPECT_EQ(*schedule.nextRun(), clock_.now() + 300s);
+
+  // Seen again while the delay runs, they leave it as it is.
+  clock_.advance(200s);
+  schedule.noteWaitingLeases();
+  EXPECT_EQ(*schedule.nextRun(), clock_.now() + 100s);
+  clock_.advance(100s);
+  auto run = schedule.due();
+  ASSERT_TRUE(run.has_value());
+  schedule.recordRun(*run);
+  EXPECT_FALSE(schedule.due().has_value());
+}
+
 TEST_F(ScheduleTest, LastRunTextRoundTrips) {
   LastRun run{*Slot::parse("2026-03-29T02:30"), utc(2026, 3, 29, 1, 0, 4)};
   EXPECT_EQ(run.text(), "2026-03-29T02:30 2026-03-29T01:00:04Z");

@@ -141,9 +141,10 @@ class OperatorCommandsTest : public ::testing::Test {
     fs::remove_all(work_);
   }
 
-  // The platform is 127.0.0.1 port 1, where nothing listens, and the schedule builds no batch
-  // during a test: the service only retries the batches already in the database.
-  void writeConfig() {
+  // The platform is 127.0.0.1 port 1, where nothing listens. With the default delay, the
+  // schedule builds no batch during a test: the service only retries the batches already in
+  // the database.
+  void writeConfig(int delay_seconds = 3600) {
     std::ofstream out(work_ / "alur-relay.conf");
     out << "[service]\nstate_dir = " << (work_ / "state").string() << "\n"
         << "log_file = " << (work_ / "alur-relay.log").string() << "\n"
@@ -153,7 +154,7 @@ class OperatorCommandsTest : public ::testing::Test {
         << "professional_card = CPI 7501 2016 000 012 345\ncompany_name = Agence du Port\n"
         << "[platform]\nhost = 127.0.0.1\nport = 1\nuser = agence\npassword = secret\n"
         << "connect_timeout_seconds = 2\n"
-        << "[schedule]\nmode = after-import\ndelay_seconds = 3600\n"
+        << "[schedule]\nmode = after-import\ndelay_seconds = " << delay_seconds << "\n"
         << "[reference]\npostal_table = " << ALUR_SOURCE_DIR << "/data/laposte_hexasmal.csv\n"
         << "[status]\nport = 0\n";
   }
@@ -346,7 +347,8 @@ TEST_F(OperatorCommandsTest, ResendRejectedBatchRequeuesLeases) {
   EXPECT_TRUE(contains(resend.out,
                        "Its 2 leases go back to the queue for a new batch under a "
                        "new name, and this batch stays failed. Next batch: a batch "
-                       "3600 s after the next export is read"));
+                       "3600 s after the service sees them, which the running service does "
+                       "within 10 s and a stopped one at its start"));
   EXPECT_EQ(leasesInState("rejected"), 0);
   EXPECT_EQ(leasesInState("pending"), 4);
   EXPECT_EQ(batch(rejected_).state, "failed");
@@ -356,6 +358,24 @@ TEST_F(OperatorCommandsTest, ResendRejectedBatchRequeuesLeases) {
   CliResult again = runCli({"resend", rejected_, "--yes", "--config", config()}, work_);
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_TRUE(contains(again.out, "None of its leases waits to be sent again"));
+}
+
+// In after-import mode, leases put back in the queue get a batch without waiting for an export.
+TEST_F(OperatorCommandsTest, RequeuedLeasesGetBatchWithoutExport) {
+  writeConfig(1);
+  startService();
+  // The start counts as an import: the two pending leases go into a batch after a second.
+  ASSERT_TRUE(waitFor([&] { return leasesInState("pending") == 0; }, 30s))
+      << readFileBytes(work_ / "console.log");
+  int batched_before = leasesInState("batched");
+
+  CliResult resend = runCli({"resend", rejected_, "--yes", "--config", config()}, work_);
+  ASSERT_EQ(resend.exit_code, 0) << resend.err;
+  EXPECT_EQ(leasesInState("pending"), 2);
+  EXPECT_TRUE(waitFor([&] { return leasesInState("pending") == 0; }, 30s))
+      << readFileBytes(work_ / "console.log");
+  EXPECT_EQ(leasesInState("batched"), batched_before + 2);
+  EXPECT_EQ(batch(rejected_).state, "failed");
 }
 
 TEST_F(OperatorCommandsTest, ResendRetryMakesItDueNow) {
