@@ -1,48 +1,20 @@
 #include "common/clock.h"
 
-#include <cstdlib>
 #include <ctime>
 
 #include <gtest/gtest.h>
 
+#include "schedule/paris_time.h"
+
 namespace alur {
 namespace {
 
+using testing::ParisTime;
+using testing::TimeZoneScope;
+
 std::tm parts(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) {
-  std::tm t{};
-  t.tm_year = year - 1900;
-  t.tm_mon = month - 1;
-  t.tm_mday = day;
-  t.tm_hour = hour;
-  t.tm_min = minute;
-  t.tm_sec = second;
-  return t;
+  return testing::calendarFields(year, month, day, hour, minute, second);
 }
-
-// Sets TZ for one test and puts the previous value back.
-class TimeZone {
- public:
-  explicit TimeZone(const char* zone) {
-    if (const char* old = std::getenv("TZ"); old != nullptr) {
-      old_ = old;
-      had_ = true;
-    }
-    setenv("TZ", zone, 1);
-    tzset();
-  }
-  ~TimeZone() {
-    if (had_) {
-      setenv("TZ", old_.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
 
 TEST(ClockTest, FromUtcPartsGivesKnownTimes) {
   EXPECT_EQ(fromUtcParts(parts(1970, 1, 1)), 0);
@@ -75,7 +47,7 @@ TEST(ClockTest, ParsesWhatItFormats) {
 }
 
 TEST(ClockTest, UtcOffsetFollowsSummerTimeInParis) {
-  TimeZone paris("Europe/Paris");
+  ParisTime paris;
   EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 1, 15, 12))), 3600);
   EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 7, 15, 12))), 7200);
   // The spring change: 01:00 UTC on the last Sunday of March 2027, the 28th.
@@ -86,7 +58,7 @@ TEST(ClockTest, UtcOffsetFollowsSummerTimeInParis) {
 }
 
 TEST(ClockTest, UtcOffsetIsNegativeWestOfGreenwich) {
-  TimeZone martinique("America/Martinique");
+  TimeZoneScope martinique("America/Martinique");
   EXPECT_EQ(utcOffsetSeconds(fromUtcParts(parts(2027, 1, 15, 12))), -4 * 3600);
   EXPECT_EQ(
       localDate(std::chrono::system_clock::from_time_t(fromUtcParts(parts(2027, 1, 1, 2)))).day,

@@ -13,7 +13,9 @@ namespace alur::testing {
 
 using SystemTime = std::chrono::system_clock::time_point;
 
-inline SystemTime utc(int year, int month, int day, int hour, int minute, int second = 0) {
+// Calendar fields as std::tm counts them (years from 1900, months from 0).
+inline std::tm calendarFields(int year, int month, int day, int hour = 0, int minute = 0,
+                              int second = 0) {
   std::tm parts{};
   parts.tm_year = year - 1900;
   parts.tm_mon = month - 1;
@@ -21,6 +23,11 @@ inline SystemTime utc(int year, int month, int day, int hour, int minute, int se
   parts.tm_hour = hour;
   parts.tm_min = minute;
   parts.tm_sec = second;
+  return parts;
+}
+
+inline SystemTime utc(int year, int month, int day, int hour, int minute, int second = 0) {
+  std::tm parts = calendarFields(year, month, day, hour, minute, second);
   return std::chrono::system_clock::from_time_t(timegm(&parts));
 }
 
@@ -34,22 +41,17 @@ inline std::string localText(SystemTime time) {
   return text;
 }
 
-// Switches the process to Europe/Paris for the life of the object. Fails the test when the
-// zone is not installed, because glibc silently falls back to UTC for an unknown TZ.
-class ParisTime {
+// Switches the process to the time zone `zone` for the life of the object, then back.
+class TimeZoneScope {
  public:
-  ParisTime() {
+  explicit TimeZoneScope(const char* zone) {
     const char* previous = std::getenv("TZ");
     had_previous_ = previous != nullptr;
     previous_ = had_previous_ ? previous : "";
-    ::setenv("TZ", "Europe/Paris", 1);
+    ::setenv("TZ", zone, 1);
     ::tzset();
-    EXPECT_EQ(localText(utc(2026, 1, 15, 12, 0)), "2026-01-15 13:00 CET")
-        << "Europe/Paris is not installed: apt-get install tzdata";
-    EXPECT_EQ(localText(utc(2026, 7, 15, 12, 0)), "2026-07-15 14:00 CEST")
-        << "Europe/Paris is not installed: apt-get install tzdata";
   }
-  ~ParisTime() {
+  ~TimeZoneScope() {
     if (had_previous_) {
       ::setenv("TZ", previous_.c_str(), 1);
     } else {
@@ -57,12 +59,24 @@ class ParisTime {
     }
     ::tzset();
   }
-  ParisTime(const ParisTime&) = delete;
-  ParisTime& operator=(const ParisTime&) = delete;
+  TimeZoneScope(const TimeZoneScope&) = delete;
+  TimeZoneScope& operator=(const TimeZoneScope&) = delete;
 
  private:
   bool had_previous_ = false;
   std::string previous_;
+};
+
+// Switches the process to Europe/Paris for the life of the object. Fails the test when the
+// zone is not installed, because glibc silently falls back to UTC for an unknown TZ.
+class ParisTime : public TimeZoneScope {
+ public:
+  ParisTime() : TimeZoneScope("Europe/Paris") {
+    EXPECT_EQ(localText(utc(2026, 1, 15, 12, 0)), "2026-01-15 13:00 CET")
+        << "Europe/Paris is not installed: apt-get install tzdata";
+    EXPECT_EQ(localText(utc(2026, 7, 15, 12, 0)), "2026-07-15 14:00 CEST")
+        << "Europe/Paris is not installed: apt-get install tzdata";
+  }
 };
 
 }  // namespace alur::testing
