@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 
 namespace alur {
 
@@ -256,42 +257,130 @@ bool isPlainEmailAddress(const std::string& address) {
 
 namespace {
 
-char foldAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+unsigned char foldAscii(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+}
 
-// Matches `c` against the set that opens at pattern[open] ('['). Returns the position after
-// the closing ']' when `c` belongs to the set, npos when it does not, and `open` itself when
-// the set is not closed, so that the caller takes '[' literally.
-std::size_t matchSet(std::string_view pattern, std::size_t open, char c) {
+// Returns whether the POSIX character class `name` ("alpha", "digit"...) of the C locale
+// contains `c`, or std::nullopt when `name` is not a class.
+std::optional<bool> inCharacterClass(std::string_view name, unsigned char c) {
+  bool upper = c >= 'A' && c <= 'Z';
+  bool lower = c >= 'a' && c <= 'z';
+  bool digit = c >= '0' && c <= '9';
+  bool space = c == ' ' || (c >= '\t' && c <= '\r');
+  bool control = c < 0x20 || c == 0x7f;
+  bool printable = c >= 0x20 && c < 0x7f;
+  bool alpha = upper || lower;
+  if (name == "alpha")
+    return alpha;
+  if (name == "digit")
+    return digit;
+  if (name == "alnum")
+    return alpha || digit;
+  if (name == "upper")
+    return upper;
+  if (name == "lower")
+    return lower;
+  if (name == "space")
+    return space;
+  if (name == "blank")
+    return c == ' ' || c == '\t';
+  if (name == "punct")
+    return printable && c != ' ' && !alpha && !digit;
+  if (name == "print")
+    return printable;
+  if (name == "graph")
+    return printable && c != ' ';
+  if (name == "cntrl")
+    return control;
+  if (name == "xdigit")
+    return digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  return std::nullopt;
+}
+
+enum class SetResult { kMember, kNotMember, kNotASet, kInvalid };
+
+struct SetMatch {
+  SetResult result = SetResult::kNotASet;
+  std::size_t end = 0;  // after the closing ']'
+};
+
+// Reads one character of a set at pattern[p] and moves p past it: a plain character, one made
+// literal by '\', or a collating symbol or equivalence class of one character ("[.-.]",
+// "[=a=]"). Sets `exact` for the last two, which glibc compares without folding case.
+unsigned char readSetCharacter(std::string_view pattern, std::size_t& p, bool& exact) {
+  exact = false;
+  if (pattern[p] == '[' && p + 4 < pattern.size() &&
+      (pattern[p + 1] == '.' || pattern[p + 1] == '=') && pattern[p + 3] == pattern[p + 1] &&
+      pattern[p + 4] == ']') {
+    exact = true;
+    p += 5;
+    return static_cast<unsigned char>(pattern[p - 3]);
+  }
+  if (pattern[p] == '\\' && p + 1 < pattern.size()) {
+    p += 2;
+    return static_cast<unsigned char>(pattern[p - 1]);
+  }
+  return static_cast<unsigned char>(pattern[p++]);
+}
+
+// Matches `c` against the set that opens at pattern[open] ('['). A set that is not closed is
+// no set, and the caller takes '[' literally. A set that names an unknown character class is
+// invalid, and the pattern then matches nothing, as with fnmatch.
+SetMatch matchSet(std::string_view pattern, std::size_t open, unsigned char c) {
   std::size_t p = open + 1;
   bool negated = p < pattern.size() && (pattern[p] == '!' || pattern[p] == '^');
   if (negated) {
     ++p;
   }
-  char folded = foldAscii(c);
+  unsigned char folded = foldAscii(c);
   bool found = false;
   bool first = true;
   while (p < pattern.size() && (first || pattern[p] != ']')) {
     first = false;
-    char low = pattern[p++];
-    if (low == '\\' && p < pattern.size()) {
-      low = pattern[p++];
-    }
-    char high = low;
-    if (p + 1 < pattern.size() && pattern[p] == '-' && pattern[p + 1] != ']') {
-      ++p;
-      high = pattern[p++];
-      if (high == '\\' && p < pattern.size()) {
-        high = pattern[p++];
+    if (pattern[p] == '[' && p + 1 < pattern.size() && pattern[p + 1] == ':') {
+      std::size_t close = pattern.find(":]", p + 2);
+      if (close != std::string_view::npos) {
+        std::optional<bool> member = inCharacterClass(pattern.substr(p + 2, close - p - 2), c);
+        if (!member) {
+          return {SetResult::kInvalid, 0};
+        }
+        found = found || *member;
+        p = close + 2;
+        continue;
       }
     }
-    if (foldAscii(low) <= folded && folded <= foldAscii(high)) {
+    if (pattern.substr(p, 2) == "[." && pattern.find(".]", p + 2) == std::string_view::npos) {
+      return {SetResult::kInvalid, 0};  // a collating symbol never closed, as glibc takes it
+    }
+    // glibc matches nothing when the pattern ends inside an element: after a '\\', or after
+    // the '-' of a range.
+    if (pattern[p] == '\\' && p + 1 == pattern.size()) {
+      return {SetResult::kInvalid, 0};
+    }
+    bool exact = false;
+    unsigned char low = readSetCharacter(pattern, p, exact);
+    if (p + 1 == pattern.size() && pattern[p] == '-') {
+      return {SetResult::kInvalid, 0};
+    }
+    if (p + 1 < pattern.size() && pattern[p] == '-' && pattern[p + 1] != ']') {
+      ++p;
+      if (pattern[p] == '\\' && p + 1 == pattern.size()) {
+        return {SetResult::kInvalid, 0};
+      }
+      bool high_exact = false;
+      unsigned char high = readSetCharacter(pattern, p, high_exact);
+      if (foldAscii(low) <= folded && folded <= foldAscii(high)) {
+        found = true;
+      }
+    } else if (exact ? low == c : foldAscii(low) == folded) {
       found = true;
     }
   }
   if (p >= pattern.size()) {
-    return open;
+    return {SetResult::kNotASet, 0};
   }
-  return found != negated ? p + 1 : std::string_view::npos;
+  return {found != negated ? SetResult::kMember : SetResult::kNotMember, p + 1};
 }
 
 }  // namespace
@@ -313,16 +402,27 @@ bool matchesFilePattern(std::string_view pattern, std::string_view name) {
         star_n = n;
         continue;
       }
-      std::size_t set_end = pc == '[' ? matchSet(pattern, p, name[n]) : p;
+      SetMatch set;
+      if (pc == '[') {
+        set = matchSet(pattern, p, static_cast<unsigned char>(name[n]));
+      }
+      if (set.result == SetResult::kInvalid) {
+        return false;
+      }
       if (pc == '?') {
         next = p + 1;
-      } else if (set_end != p) {
-        next = set_end;
+      } else if (set.result != SetResult::kNotASet) {
+        next = set.result == SetResult::kMember ? set.end : kNone;
+      } else if (pc == '\\' && p + 1 == pattern.size()) {
+        next = kNone;  // a '\' that escapes nothing matches nothing, as with fnmatch
       } else {
-        if (pc == '\\' && p + 1 < pattern.size()) {
+        if (pc == '\\') {
           pc = pattern[++p];
         }
-        next = foldAscii(pc) == foldAscii(name[n]) ? p + 1 : kNone;
+        next = foldAscii(static_cast<unsigned char>(pc)) ==
+                       foldAscii(static_cast<unsigned char>(name[n]))
+                   ? p + 1
+                   : kNone;
       }
     }
     if (next != kNone) {
@@ -339,6 +439,41 @@ bool matchesFilePattern(std::string_view pattern, std::string_view name) {
     ++p;
   }
   return p == pattern.size();
+}
+
+std::string checkFilePattern(std::string_view pattern) {
+  if (pattern.empty()) {
+    return "is empty";
+  }
+  std::size_t backslashes = 0;
+  for (std::size_t i = pattern.size(); i > 0 && pattern[i - 1] == '\\'; --i) {
+    ++backslashes;
+  }
+  if (backslashes % 2 == 1) {
+    return "ends with a '\\' that escapes nothing";
+  }
+  for (std::size_t open = 0; open < pattern.size(); ++open) {
+    if (pattern[open] == '\\') {
+      ++open;  // the next character is literal
+    } else if (pattern[open] == '[' && matchSet(pattern, open, 'a').result == SetResult::kInvalid) {
+      // The set is invalid because one of its classes is unknown: name it.
+      for (std::size_t start = pattern.find("[:", open + 1); start != std::string_view::npos;
+           start = pattern.find("[:", start + 2)) {
+        std::size_t close = pattern.find(":]", start + 2);
+        if (close == std::string_view::npos) {
+          break;
+        }
+        std::string name(pattern.substr(start + 2, close - start - 2));
+        if (!inCharacterClass(name, 'a')) {
+          return "names the unknown character class [:" + name +
+                 ":]; use alnum, alpha, blank, cntrl, digit, graph, lower, print, punct, "
+                 "space, upper or xdigit";
+        }
+      }
+      return "ends inside a set, after a '\\', a '-' or a '[.'; close the set with ']'";
+    }
+  }
+  return "";
 }
 
 }  // namespace alur

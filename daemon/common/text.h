@@ -34,9 +34,14 @@ bool isDigits(std::string_view text);
 bool isPlainEmailAddress(const std::string& address);
 
 // Matches a file name against a shell pattern, ignoring the case of ASCII letters, as
-// fnmatch(3) with FNM_CASEFOLD does. '*' matches any run of characters and '?' one character.
-// "[abc]", "[a-z]" and "[!a-z]" match one character of a set or outside it. '\' makes the next
-// character literal, and so is an unclosed '['. Other bytes than ASCII letters compare as is.
+// fnmatch(3) with FNM_CASEFOLD does in the C locale. '*' matches any run of characters and '?'
+// one character. "[abc]", "[a-z]", "[[:digit:]]" and "[!a-z]" match one character of a set or
+// outside it. '\' makes the next character literal, and so is an unclosed '['. A pattern that
+// ends with a lone '\' or names an unknown class matches nothing (checkFilePattern says why).
 bool matchesFilePattern(std::string_view pattern, std::string_view name);
+
+// Returns what makes `pattern` match nothing (a lone '\' at the end, an unknown character
+// class), or an empty string for a usable pattern.
+std::string checkFilePattern(std::string_view pattern);
 
 }  // namespace alur

@@ -234,6 +234,10 @@ Status checkExport(const RawValues& v, const ConfigSource& source, Config& c) {
   c.export_folder = source.resolve(v.export_folder);
   c.profile = source.resolve(v.profile);
   c.file_pattern = v.file_pattern;
+  if (std::string problem = checkFilePattern(c.file_pattern); !problem.empty()) {
+    return source.valueError("export.file_pattern", c.file_pattern,
+                             problem + "; write a shell pattern such as *.csv or export_*.xml");
+  }
   std::error_code ec;
   if (!fs::is_directory(c.export_folder, ec)) {
     return source.valueError("export.folder", c.export_folder.string(),
@@ -730,23 +734,31 @@ Status checkService(const RawValues& v, const ConfigSource& source, Config& c) {
   return Status::Ok();
 }
 
-// Returns whether `address` is an IPv4 loopback address (127.0.0.0/8) or the IPv6 one (::1).
-bool isLoopbackAddress(const std::string& address) {
+// Parses an IPv4 or IPv6 address written as inet_pton reads it. Boost also reads a scope
+// ("fe80::1%eth0"), which no key of the configuration takes.
+std::optional<boost::asio::ip::address> parseIpAddress(const std::string& address) {
+  if (address.find('%') != std::string::npos) {
+    return std::nullopt;
+  }
   boost::system::error_code ec;
   boost::asio::ip::address parsed = boost::asio::ip::make_address(address, ec);
-  return !ec && parsed.is_loopback();
+  if (ec) {
+    return std::nullopt;
+  }
+  return parsed;
 }
 
-bool isIpAddress(const std::string& address) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(address, ec);
-  return !ec;
+// Returns whether `address` is an IPv4 loopback address (127.0.0.0/8) or the IPv6 one (::1).
+bool isLoopbackAddress(const std::string& address) {
+  auto parsed = parseIpAddress(address);
+  return parsed && parsed->is_loopback();
 }
+
+bool isIpAddress(const std::string& address) { return parseIpAddress(address).has_value(); }
 
 bool isIpv6Address(const std::string& address) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address_v6(address, ec);
-  return !ec;
+  auto parsed = parseIpAddress(address);
+  return parsed && parsed->is_v6();
 }
 
 Status checkStatusEndpoint(const RawValues& v, const ConfigSource& source, Config& c) {

@@ -626,6 +626,37 @@ TEST_F(ConfigTest, StateDirThatIsAFile) {
       contains(config.message(), "service.state_dir = " + state + " exists but is not a folder"));
 }
 
+TEST_F(ConfigTest, FilePatternThatMatchesNothing) {
+  std::string text =
+      withValue(minimalConfig(), "profile", "sample-a.profile\nfile_pattern = [[:number:]]*.csv");
+  auto config = load(text);
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(contains(config.message(),
+                       "export.file_pattern = [[:number:]]*.csv names the unknown character "
+                       "class [:number:]"))
+      << config.message();
+  EXPECT_TRUE(contains(config.message(), "write a shell pattern such as *.csv"));
+}
+
+TEST_F(ConfigTest, StatusListenAddress) {
+  auto loopback = load(minimalConfig() + "[status]\nlisten_address = ::1\n");
+  EXPECT_TRUE(loopback.ok()) << loopback.message();
+
+  auto scoped = load(minimalConfig() + "[status]\nlisten_address = fe80::1%eth0\n");
+  ASSERT_FALSE(scoped.ok());
+  EXPECT_TRUE(contains(scoped.message(),
+                       "status.listen_address = fe80::1%eth0 is not an IP "
+                       "address; use 127.0.0.1 (the default) or ::1"))
+      << scoped.message();
+
+  auto remote = load(minimalConfig() + "[status]\nlisten_address = 192.168.1.5\n");
+  ASSERT_FALSE(remote.ok());
+  EXPECT_TRUE(contains(remote.message(), "is not a loopback address")) << remote.message();
+  auto allowed =
+      load(minimalConfig() + "[status]\nlisten_address = 192.168.1.5\nallow_remote = yes\n");
+  EXPECT_TRUE(allowed.ok()) << allowed.message();
+}
+
 TEST_F(ConfigTest, StateDirWithoutWriteAccess) {
   if (::geteuid() == 0) {
     GTEST_SKIP() << "root writes in folders whatever their permissions";
