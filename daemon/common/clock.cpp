@@ -1,34 +1,40 @@
 #include "common/clock.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
 
 namespace alur {
 
+namespace {
+
+// 3000-01-01T00:00:00Z, past which the C runtime of Windows converts no time.
+constexpr std::time_t kYear3000 = 32503680000;
+
+std::time_t withinCalendarRange(std::time_t seconds) {
+  return std::clamp<std::time_t>(seconds, 0, kYear3000 - 1);
+}
+
+}  // namespace
+
 std::tm utcParts(std::time_t seconds) {
+  seconds = withinCalendarRange(seconds);
   std::tm parts{};
 #ifdef _WIN32
-  if (::gmtime_s(&parts, &seconds) != 0) {
-    parts = {};
-  }
+  ::gmtime_s(&parts, &seconds);
 #else
-  if (::gmtime_r(&seconds, &parts) == nullptr) {
-    parts = {};
-  }
+  ::gmtime_r(&seconds, &parts);
 #endif
   return parts;
 }
 
 std::tm localParts(std::time_t seconds) {
+  seconds = withinCalendarRange(seconds);
   std::tm parts{};
 #ifdef _WIN32
-  if (::localtime_s(&parts, &seconds) != 0) {
-    parts = {};
-  }
+  ::localtime_s(&parts, &seconds);
 #else
-  if (::localtime_r(&seconds, &parts) == nullptr) {
-    parts = {};
-  }
+  ::localtime_r(&seconds, &parts);
 #endif
   return parts;
 }
@@ -37,12 +43,23 @@ std::time_t fromUtcParts(const std::tm& parts) {
   using namespace std::chrono;
   year_month first_month = year(parts.tm_year + 1900) / January + months(parts.tm_mon);
   sys_days date = sys_days(first_month / 1) + days(parts.tm_mday - 1);
-  return system_clock::to_time_t(date) + std::time_t{parts.tm_hour} * 3600 +
-         std::time_t{parts.tm_min} * 60 + parts.tm_sec;
+  // Counted in days, since system_clock's nanoseconds end in 2262.
+  std::time_t day_count = date.time_since_epoch().count();
+  return day_count * 86400 + std::time_t{parts.tm_hour} * 3600 + std::time_t{parts.tm_min} * 60 +
+         parts.tm_sec;
 }
 
 long utcOffsetSeconds(std::time_t seconds) {
+  seconds = withinCalendarRange(seconds);
   return static_cast<long>(fromUtcParts(localParts(seconds)) - seconds);
+}
+
+std::chrono::system_clock::time_point timePointOf(std::time_t seconds) {
+  using std::chrono::system_clock;
+  constexpr auto kLimit = std::chrono::duration_cast<std::chrono::seconds>(
+      system_clock::duration::max() - std::chrono::hours(24));
+  auto clamped = std::clamp<std::int64_t>(seconds, -kLimit.count(), kLimit.count());
+  return system_clock::time_point(std::chrono::seconds(clamped));
 }
 
 std::string formatUtc(std::chrono::system_clock::time_point time) {
@@ -59,7 +76,7 @@ std::chrono::system_clock::time_point parseUtc(const std::string& text) {
   if (in.fail()) {
     return {};
   }
-  return std::chrono::system_clock::from_time_t(fromUtcParts(parts));
+  return timePointOf(fromUtcParts(parts));
 }
 
 LocalDate localDate(std::chrono::system_clock::time_point time) {

@@ -66,13 +66,19 @@ struct LocalDate {
 LocalDate localDate(std::chrono::system_clock::time_point time);
 
 // The calendar fields of `seconds` in UTC and in the machine's local time zone, on every
-// platform. Every field is zero for a time that the platform cannot represent.
+// platform. The C runtime of Windows converts the years 1970 to 3000 only, so a time outside
+// them is taken as the nearest end of that range.
 std::tm utcParts(std::time_t seconds);
 std::tm localParts(std::time_t seconds);
 
-// The time that calendar fields in UTC name, as timegm does; a month or day outside its range
-// carries into the next one.
+// The time that calendar fields in UTC name, as timegm does; a field outside its range carries
+// into the next one.
 std::time_t fromUtcParts(const std::tm& parts);
+
+// The time point of `seconds`, as system_clock::from_time_t gives it, but limited to the range
+// that system_clock can represent (about the years 1678 to 2262 with libstdc++'s nanoseconds)
+// instead of wrapping around, e.g. for a certificate valid until 9999.
+std::chrono::system_clock::time_point timePointOf(std::time_t seconds);
 
 // The offset of local time from UTC at `seconds`, e.g. 3600 in Paris in winter.
 long utcOffsetSeconds(std::time_t seconds);

@@ -101,8 +101,7 @@ std::optional<Slot> Schedule::openSlot(SystemTime time) const {
     return std::nullopt;
   }
   std::tm local = localParts(std::chrono::system_clock::to_time_t(time));
-  // All fields zero: a time the platform cannot represent.
-  if (local.tm_year == 0 || !settings_.weekdays[local.tm_wday]) {
+  if (!settings_.weekdays[local.tm_wday]) {
     return std::nullopt;
   }
   int minute = local.tm_hour * 60 + local.tm_min;

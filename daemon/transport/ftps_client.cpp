@@ -865,7 +865,7 @@ void FtpsClient::readCertificateExpiry() {
     std::tm expiry{};
     text >> std::get_time(&expiry, " %b %d %H:%M:%S %Y");
     if (!text.fail()) {
-      certificate_expiry_ = std::chrono::system_clock::from_time_t(fromUtcParts(expiry));
+      certificate_expiry_ = timePointOf(fromUtcParts(expiry));
     }
     return;
   }

@@ -27,6 +27,28 @@ TEST(ClockTest, FromUtcPartsCarriesOutOfRangeFields) {
   EXPECT_EQ(fromUtcParts(parts(2026, 13, 1)), fromUtcParts(parts(2027, 1, 1)));
   EXPECT_EQ(fromUtcParts(parts(2027, 2, 29)), fromUtcParts(parts(2027, 3, 1)));
   EXPECT_EQ(fromUtcParts(parts(2028, 2, 29)) + 86400, fromUtcParts(parts(2028, 3, 1)));
+  EXPECT_EQ(fromUtcParts(parts(2027, 0, 1)), fromUtcParts(parts(2026, 12, 1)));
+  EXPECT_EQ(fromUtcParts(parts(2027, 1, 0)), fromUtcParts(parts(2026, 12, 31)));
+  EXPECT_EQ(fromUtcParts(parts(2027, 1, 1, -1)), fromUtcParts(parts(2026, 12, 31, 23)));
+  EXPECT_EQ(fromUtcParts(parts(2027, 1, 1, 0, 0, -1)),
+            fromUtcParts(parts(2026, 12, 31, 23, 59, 59)));
+}
+
+TEST(ClockTest, FromUtcPartsAgreesWithTimegmFarFromNow) {
+  for (int year : {1, 1600, 1677, 1969, 2262, 2263, 3000, 9999}) {
+    std::tm fields = parts(year, 12, 31, 23, 59, 59);
+    std::tm copy = fields;
+    EXPECT_EQ(fromUtcParts(fields), timegm(&copy)) << year;
+  }
+}
+
+TEST(ClockTest, FarTimesStayInRange) {
+  // A certificate valid until 9999, as RFC 5280 writes "no expiry", is a time past 2262.
+  auto expiry = parseUtc("9999-12-31T23:59:59Z");
+  EXPECT_GT(expiry, parseUtc("2262-01-01T00:00:00Z"));
+  EXPECT_EQ(formatUtc(expiry).substr(0, 5), "2262-");
+  EXPECT_EQ(timePointOf(-std::time_t{1} << 60), timePointOf(-std::time_t{1} << 59));
+  EXPECT_EQ(formatUtc(std::chrono::system_clock::from_time_t(-86400)), "1970-01-01T00:00:00Z");
 }
 
 TEST(ClockTest, RoundTripMatchesTimegm) {
