@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -32,6 +33,10 @@ struct FileState {
 
 // Returns the state of a regular file, or std::nullopt when it is missing or something else.
 std::optional<FileState> regularFileState(const std::filesystem::path& file);
+
+// The file name of `path` in UTF-8 on every platform. path::string() gives the code page of
+// Windows there, and throws for a character the code page lacks.
+std::string utf8FileName(const std::filesystem::path& path);
 
 // Reads a whole file into `out`.
 Status readFile(const std::filesystem::path& path, std::string& out);

@@ -98,4 +98,6 @@ std::optional<FileState> regularFileState(const std::filesystem::path& file) {
                    static_cast<std::uintmax_t>(info.st_ino)};
 }
 
+std::string utf8FileName(const std::filesystem::path& path) { return path.filename().string(); }
+
 }  // namespace alur

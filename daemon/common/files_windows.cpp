@@ -101,4 +101,8 @@ std::optional<FileState> regularFileState(const std::filesystem::path& file) {
                    (std::uintmax_t{info.nFileIndexHigh} << 32) | info.nFileIndexLow};
 }
 
+std::string utf8FileName(const std::filesystem::path& path) {
+  return win32::utf8Path(path.filename());
+}
+
 }  // namespace alur

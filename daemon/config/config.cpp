@@ -684,7 +684,11 @@ Status checkStateDir(const ConfigSource& source, const fs::path& state_dir) {
   }
 
   fs::path probe = state_dir / (".alur-relay-check-" + std::to_string(processId()));
-  std::FILE* file = std::fopen(probe.string().c_str(), "wb");
+#ifdef _WIN32
+  std::FILE* file = ::_wfopen(probe.c_str(), L"wb");
+#else
+  std::FILE* file = std::fopen(probe.c_str(), "wb");
+#endif
   if (file == nullptr) {
     int open_error = errno;
     return source.valueError(kKey, state_dir.string(),

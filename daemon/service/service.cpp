@@ -109,7 +109,7 @@ class Worker {
 
  private:
   bool matchesPattern(const std::filesystem::path& file) const {
-    return matchesFilePattern(config_.file_pattern, file.filename().string());
+    return matchesFilePattern(config_.file_pattern, utf8FileName(file));
   }
 
   void consider(const std::filesystem::path& file) {
@@ -652,6 +652,13 @@ int runService(const config::Config& initial, ServiceManager& manager, const Run
   boost::asio::post(io, [&running] { announceReady(running); });
   io.run();
   stopping = true;
+  // The requests post to `io`, which ends with this function.
+  if (hooks.expose_stop) {
+    hooks.expose_stop(nullptr);
+  }
+  if (hooks.expose_reload) {
+    hooks.expose_reload(nullptr);
+  }
   // A second SIGINT or SIGTERM while the worker finishes its step (an upload may take minutes)
   // ends the process at once with the signal's default action. That is safe, because each step
   // survives a kill (docs/crash-safety.md).

@@ -24,7 +24,9 @@ struct RunHooks {
   // may be called from any thread: it only posts the request to the run loop.
   std::function<void(std::function<void()>)> expose_stop;
   // Called before the run loop starts with a function that requests a reload of the
-  // configuration, as SIGHUP does. It may be called from any thread.
+  // configuration, as SIGHUP does. It may be called from any thread. Before runService
+  // returns, it calls expose_stop and expose_reload again with an empty function, after which
+  // the earlier functions must no longer be called.
   std::function<void(std::function<void()>)> expose_reload;
   // Reads the configuration file for a reload. When empty, config::loadConfig. The Windows
   // service sets it so that a reload checks access rights and decrypts the stored secrets, as

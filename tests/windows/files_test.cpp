@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/state_lock.h"
+#include "common/text.h"
 #include "store/filesystem_check.h"
 #include "support.h"
 
@@ -105,6 +106,19 @@ TEST(FilesystemCheckWindowsTest, RemoteDriveIsNetwork) {
   const char* drive = std::getenv("ALUR_TEST_NETWORK_DRIVE");
   ASSERT_NE(drive, nullptr) << "set ALUR_TEST_NETWORK_DRIVE to a drive letter of type network";
   EXPECT_NE(store::networkFileSystemOf(std::string(drive) + "\\state"), "");
+}
+
+TEST(FilesWindowsTest, FileNameInUtf8MatchesAPattern) {
+  // é is in the western code page (1252), and Ω in no western one.
+  std::filesystem::path file =
+      std::filesystem::path(L"C:\\Exports") / L"Donn\u00e9es \u03a9 export.CSV";
+  EXPECT_EQ(utf8FileName(file),
+            "Donn\xc3\xa9"
+            "es \xce\xa9 export.CSV");
+  EXPECT_TRUE(
+      matchesFilePattern("donn\xc3\xa9"
+                         "es*.csv",
+                         utf8FileName(file)));
 }
 
 }  // namespace

@@ -83,8 +83,7 @@ Result<config::Config> loadForWindows(const std::filesystem::path& file) {
   if (Status s = windows::checkExportFolderLocation(config.export_folder); !s) {
     return Status::Error(win32::utf8Path(file) + ": " + s.message());
   }
-  if (Status s = resolveStoredSecret(file, "platform.password", config.ftps.password, config);
-      !s) {
+  if (Status s = resolveStoredSecret(file, "platform.password", config.ftps.password, config); !s) {
     return s;
   }
   if (Status s = resolveStoredSecret(file, "email.password", config.email.password, config); !s) {
@@ -125,10 +124,7 @@ int serviceBody(const std::filesystem::path& file, windows::ServiceContext& cont
     context.onReloadRequest(std::move(request));
   };
   hooks.load = loadForWindows;
-  int code = service::runService(*config, hooks);
-  context.onReloadRequest(nullptr);  // the run loop is gone
-  context.onStopRequest(nullptr);
-  return code;
+  return service::runService(*config, hooks);
 }
 
 int run(const CommandLine& line) {

@@ -83,29 +83,23 @@ class ServiceRun final : public ServiceContext {
     if (code == SERVICE_CONTROL_INTERROGATE) {
       return NO_ERROR;
     }
+    // The requests are called under the lock, so that once the body has cleared them no call
+    // is still under way. They only post to the run loop, which does not block.
     if (code == SERVICE_CONTROL_PARAMCHANGE) {
-      std::function<void()> reload;
-      {
-        std::lock_guard lock(mutex_);
-        reload = reload_request_;
-      }
-      if (!reload) {
+      std::lock_guard lock(mutex_);
+      if (!reload_request_) {
         return ERROR_CALL_NOT_IMPLEMENTED;
       }
-      reload();
+      reload_request_();
       return NO_ERROR;
     }
     if (code != SERVICE_CONTROL_STOP && code != SERVICE_CONTROL_SHUTDOWN) {
       return ERROR_CALL_NOT_IMPLEMENTED;
     }
-    std::function<void()> request;
-    {
-      std::lock_guard lock(mutex_);
-      stop_requested_ = true;
-      request = stop_request_;
-    }
-    if (request) {
-      request();
+    std::lock_guard lock(mutex_);
+    stop_requested_ = true;
+    if (stop_request_) {
+      stop_request_();
     }
     return NO_ERROR;
   }
