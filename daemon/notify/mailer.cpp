@@ -106,7 +106,13 @@ class SmtpMailer : public Mailer {
     }
     if (settings_.security != "none") {
       curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-      transport::trustCertificateAuthorities(h, settings_.ca_file);
+      if (CURLcode trust = transport::trustCertificateAuthorities(h, settings_.ca_file);
+          trust != CURLE_OK) {
+        return {false, false, false,
+                fmt::format("sending to {}:{} failed: libcurl cannot use the certificate "
+                            "authorities ({}); set email.ca_file to a PEM bundle",
+                            settings_.server, settings_.port, curl_easy_strerror(trust))};
+      }
     }
     if (!settings_.user.empty()) {
       curl_easy_setopt(h, CURLOPT_USERNAME, settings_.user.c_str());
