@@ -208,10 +208,13 @@ class Worker {
       if (!outcome) {
         // Kept, and tried again after 1, 2, 4... seconds, at most a minute apart: a full disk
         // or a locked database may last, and each attempt reads the whole export again.
+        // The error itself is logged once by report(); each retry is a debug line.
         Candidate& candidate = it->second;
         candidate.failures = std::min(candidate.failures + 1, 7);
-        candidate.retry_at =
-            Steady::now() + std::chrono::seconds(std::min(60, 1 << (candidate.failures - 1)));
+        int delay = std::min(60, 1 << (candidate.failures - 1));
+        candidate.retry_at = Steady::now() + std::chrono::seconds(delay);
+        logger("ingest")->debug("import failed file={} failures={} next_attempt_in={}s",
+                                file.string(), candidate.failures, delay);
         ++it;
         continue;
       }

@@ -84,6 +84,7 @@ TEST_F(DiskFullTest, ImportWaitsForSpace) {
   // disk fills up.
   mountSmallDisk(relay_.stateDir(), 16);
   relay_.settings().log_file = relay_.stateDir() / "alur-relay.log";
+  relay_.settings().log_level = "debug";  // for the lines of each retry
   relay_.writeConfig();
   ASSERT_TRUE(relay_.start());
   ASSERT_TRUE(waitFor([&] { return fs::exists(relay_.database()); }, seconds(20)));
@@ -97,9 +98,17 @@ TEST_F(DiskFullTest, ImportWaitsForSpace) {
   }
   ASSERT_TRUE(waitFor([&] { return countLines(console(), "error", "ingest") == 2; }, seconds(20)))
       << relay_.logTail();
-  std::this_thread::sleep_for(seconds(5));  // attempts go on, after 1, 2 and 4 seconds
+  std::this_thread::sleep_for(seconds(5));
 
   std::string during = console();
+  // Attempts go on after 1, 2 and 4 seconds: three or four failures in the 5 s, where a retry
+  // at every one-second tick would make six.
+  const std::string retry = "import failed file=" + (relay_.exports() / "export.csv").string();
+  int retries = countLines(during, "debug", "ingest", retry);
+  EXPECT_GE(retries, 2) << during;
+  EXPECT_LE(retries, 4) << during;
+  EXPECT_EQ(countLines(during, "debug", "ingest", retry + " failures=1 next_attempt_in=1s"), 1);
+  EXPECT_EQ(countLines(during, "debug", "ingest", retry + " failures=2 next_attempt_in=2s"), 1);
   EXPECT_TRUE(relay_.running()) << relay_.logTail();
   EXPECT_EQ(countLines(during, "error", "ingest"), 2) << during;
   EXPECT_NE(during.find("disk is full"), std::string::npos) << during;
