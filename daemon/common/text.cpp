@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 namespace alur {
 
@@ -271,30 +272,26 @@ std::optional<bool> inCharacterClass(std::string_view name, unsigned char c) {
   bool control = c < 0x20 || c == 0x7f;
   bool printable = c >= 0x20 && c < 0x7f;
   bool alpha = upper || lower;
-  if (name == "alpha")
-    return alpha;
-  if (name == "digit")
-    return digit;
-  if (name == "alnum")
-    return alpha || digit;
-  if (name == "upper")
-    return upper;
-  if (name == "lower")
-    return lower;
-  if (name == "space")
-    return space;
-  if (name == "blank")
-    return c == ' ' || c == '\t';
-  if (name == "punct")
-    return printable && c != ' ' && !alpha && !digit;
-  if (name == "print")
-    return printable;
-  if (name == "graph")
-    return printable && c != ' ';
-  if (name == "cntrl")
-    return control;
-  if (name == "xdigit")
-    return digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+
+  const std::pair<std::string_view, bool> classes[] = {
+      {"alpha", alpha},
+      {"digit", digit},
+      {"alnum", alpha || digit},
+      {"upper", upper},
+      {"lower", lower},
+      {"space", space},
+      {"blank", c == ' ' || c == '\t'},
+      {"punct", printable && c != ' ' && !alpha && !digit},
+      {"print", printable},
+      {"graph", printable && c != ' '},
+      {"cntrl", control},
+      {"xdigit", digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')},
+  };
+  for (const auto& [class_name, member] : classes) {
+    if (class_name == name) {
+      return member;
+    }
+  }
   return std::nullopt;
 }
 

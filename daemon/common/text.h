@@ -37,11 +37,12 @@ bool isPlainEmailAddress(const std::string& address);
 // fnmatch(3) with FNM_CASEFOLD does in the C locale. '*' matches any run of characters and '?'
 // one character. "[abc]", "[a-z]", "[[:digit:]]" and "[!a-z]" match one character of a set or
 // outside it. '\' makes the next character literal, and so is an unclosed '['. A pattern that
-// ends with a lone '\' or names an unknown class matches nothing (checkFilePattern says why).
+// ends with a lone '\' or names an unknown class matches nothing, and checkFilePattern returns
+// the reason.
 bool matchesFilePattern(std::string_view pattern, std::string_view name);
 
 // Returns what makes `pattern` match nothing (a lone '\' at the end, an unknown character
-// class), or an empty string for a usable pattern.
+// class, a set that ends inside a range), or an empty string for a usable pattern.
 std::string checkFilePattern(std::string_view pattern);
 
 }  // namespace alur
