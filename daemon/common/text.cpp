@@ -300,7 +300,11 @@ enum class SetResult { kMember, kNotMember, kNotASet, kInvalid };
 struct SetMatch {
   SetResult result = SetResult::kNotASet;
   std::size_t end = 0;  // after the closing ']'
+  std::string problem;  // why the set is invalid
 };
+
+constexpr const char* kEndsInsideSet =
+    "ends inside a set, after a '\\' or the '-' of a range; close the set with ']'";
 
 // Reads one character of a set at pattern[p] and moves p past it: a plain character, one made
 // literal by '\', or a collating symbol or equivalence class of one character ("[.-.]",
@@ -340,7 +344,11 @@ SetMatch matchSet(std::string_view pattern, std::size_t open, unsigned char c) {
       if (close != std::string_view::npos) {
         std::optional<bool> member = inCharacterClass(pattern.substr(p + 2, close - p - 2), c);
         if (!member) {
-          return {SetResult::kInvalid, 0};
+          return {SetResult::kInvalid, 0,
+                  "names the unknown character class [:" +
+                      std::string(pattern.substr(p + 2, close - p - 2)) +
+                      ":]; use alnum, alpha, blank, cntrl, digit, graph, lower, print, punct, "
+                      "space, upper or xdigit"};
         }
         found = found || *member;
         p = close + 2;
@@ -348,22 +356,23 @@ SetMatch matchSet(std::string_view pattern, std::size_t open, unsigned char c) {
       }
     }
     if (pattern.substr(p, 2) == "[." && pattern.find(".]", p + 2) == std::string_view::npos) {
-      return {SetResult::kInvalid, 0};  // a collating symbol never closed, as glibc takes it
+      // A collating symbol never closed, as glibc takes it.
+      return {SetResult::kInvalid, 0, "opens a collating symbol '[.' that is never closed"};
     }
     // glibc matches nothing when the pattern ends inside an element: after a '\\', or after
     // the '-' of a range.
     if (pattern[p] == '\\' && p + 1 == pattern.size()) {
-      return {SetResult::kInvalid, 0};
+      return {SetResult::kInvalid, 0, kEndsInsideSet};
     }
     bool exact = false;
     unsigned char low = readSetCharacter(pattern, p, exact);
     if (p + 1 == pattern.size() && pattern[p] == '-') {
-      return {SetResult::kInvalid, 0};
+      return {SetResult::kInvalid, 0, kEndsInsideSet};
     }
     if (p + 1 < pattern.size() && pattern[p] == '-' && pattern[p + 1] != ']') {
       ++p;
       if (pattern[p] == '\\' && p + 1 == pattern.size()) {
-        return {SetResult::kInvalid, 0};
+        return {SetResult::kInvalid, 0, kEndsInsideSet};
       }
       bool high_exact = false;
       unsigned char high = readSetCharacter(pattern, p, high_exact);
@@ -375,9 +384,9 @@ SetMatch matchSet(std::string_view pattern, std::size_t open, unsigned char c) {
     }
   }
   if (p >= pattern.size()) {
-    return {SetResult::kNotASet, 0};
+    return {SetResult::kNotASet, 0, ""};
   }
-  return {found != negated ? SetResult::kMember : SetResult::kNotMember, p + 1};
+  return {found != negated ? SetResult::kMember : SetResult::kNotMember, p + 1, ""};
 }
 
 }  // namespace
@@ -452,22 +461,25 @@ std::string checkFilePattern(std::string_view pattern) {
   for (std::size_t open = 0; open < pattern.size(); ++open) {
     if (pattern[open] == '\\') {
       ++open;  // the next character is literal
-    } else if (pattern[open] == '[' && matchSet(pattern, open, 'a').result == SetResult::kInvalid) {
-      // The set is invalid because one of its classes is unknown: name it.
-      for (std::size_t start = pattern.find("[:", open + 1); start != std::string_view::npos;
-           start = pattern.find("[:", start + 2)) {
-        std::size_t close = pattern.find(":]", start + 2);
-        if (close == std::string_view::npos) {
-          break;
-        }
-        std::string name(pattern.substr(start + 2, close - start - 2));
-        if (!inCharacterClass(name, 'a')) {
-          return "names the unknown character class [:" + name +
-                 ":]; use alnum, alpha, blank, cntrl, digit, graph, lower, print, punct, "
-                 "space, upper or xdigit";
-        }
-      }
-      return "ends inside a set, after a '\\', a '-' or a '[.'; close the set with ']'";
+      continue;
+    }
+    if (pattern[open] != '[') {
+      continue;
+    }
+    SetMatch set = matchSet(pattern, open, 'a');
+    if (set.result == SetResult::kInvalid) {
+      return set.problem;
+    }
+    // What glibc reads inside the set: up to its ']', or to the end when it is not closed.
+    std::size_t end = set.result == SetResult::kNotASet ? pattern.size() : set.end - 1;
+    std::string_view inside = pattern.substr(open + 1, end - open - 1);
+    if (inside.find("[.") != std::string_view::npos ||
+        inside.find("[=") != std::string_view::npos) {
+      return "uses a collating symbol or an equivalence class ([. .] or [= =]), which file "
+             "patterns do not support; write the character itself";
+    }
+    if (set.result != SetResult::kNotASet) {
+      open = end;  // after the set
     }
   }
   return "";

@@ -33,16 +33,17 @@ bool isDigits(std::string_view text);
 // character, no angle bracket, comma or quote.
 bool isPlainEmailAddress(const std::string& address);
 
-// Matches a file name against a shell pattern, ignoring the case of ASCII letters, as
-// fnmatch(3) with FNM_CASEFOLD does in the C locale. '*' matches any run of characters and '?'
-// one character. "[abc]", "[a-z]", "[[:digit:]]" and "[!a-z]" match one character of a set or
-// outside it. '\' makes the next character literal, and so is an unclosed '['. A pattern that
-// ends with a lone '\' or names an unknown class matches nothing, and checkFilePattern returns
-// the reason.
+// Matches a file name against a shell pattern, ignoring the case of ASCII letters.
+// '*' matches any run of characters and '?' one character. "[abc]", "[a-z]", "[[:digit:]]" and
+// "[!a-z]" match one character of a set or outside it. '\' makes the next character literal,
+// and so is an unclosed '['. For every pattern that checkFilePattern accepts, the result is
+// that of fnmatch(3) with FNM_CASEFOLD in the C locale.
 bool matchesFilePattern(std::string_view pattern, std::string_view name);
 
-// Returns what makes `pattern` match nothing (a lone '\' at the end, an unknown character
-// class, a set that ends inside a range), or an empty string for a usable pattern.
+// Returns what makes `pattern` unusable, or an empty string for a usable pattern. It rejects
+// what matches nothing in fnmatch (a lone '\' at the end, a set that ends inside a range, an
+// unknown class) and what file patterns do not support: class names in capitals, which glibc
+// reads as plain characters, and collating symbols and equivalence classes ("[.a.]", "[=a=]").
 std::string checkFilePattern(std::string_view pattern);
 
 }  // namespace alur
