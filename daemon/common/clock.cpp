@@ -8,11 +8,11 @@ namespace alur {
 
 namespace {
 
-// 3000-01-01T00:00:00Z, past which the C runtime of Windows converts no time.
-constexpr std::time_t kYear3000 = 32503680000;
+// 3000-12-31T23:59:59Z, the last time that the C runtime of Windows converts.
+constexpr std::time_t kLastConvertible = 32535215999;
 
 std::time_t withinCalendarRange(std::time_t seconds) {
-  return std::clamp<std::time_t>(seconds, 0, kYear3000 - 1);
+  return std::clamp<std::time_t>(seconds, 0, kLastConvertible);
 }
 
 }  // namespace
@@ -58,7 +58,7 @@ std::chrono::system_clock::time_point timePointOf(std::time_t seconds) {
   using std::chrono::system_clock;
   constexpr auto kLimit = std::chrono::duration_cast<std::chrono::seconds>(
       system_clock::duration::max() - std::chrono::hours(24));
-  auto clamped = std::clamp<std::int64_t>(seconds, -kLimit.count(), kLimit.count());
+  auto clamped = std::clamp<std::int64_t>(seconds, 0, kLimit.count());
   return system_clock::time_point(std::chrono::seconds(clamped));
 }
 

@@ -75,9 +75,10 @@ std::tm localParts(std::time_t seconds);
 // into the next one.
 std::time_t fromUtcParts(const std::tm& parts);
 
-// The time point of `seconds`, as system_clock::from_time_t gives it, but limited to the range
-// that system_clock can represent (about the years 1678 to 2262 with libstdc++'s nanoseconds)
-// instead of wrapping around, e.g. for a certificate valid until 9999.
+// The time point of `seconds`, as system_clock::from_time_t gives it, but limited to the years
+// 1970 to about 2262 (the end of libstdc++'s nanoseconds, less a day) instead of wrapping
+// around, e.g. for a certificate valid until 9999. Within that range, a difference of two time
+// points cannot overflow.
 std::chrono::system_clock::time_point timePointOf(std::time_t seconds);
 
 // The offset of local time from UTC at `seconds`, e.g. 3600 in Paris in winter.
