@@ -108,10 +108,15 @@ class SmtpMailer : public Mailer {
       curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
       if (CURLcode trust = transport::trustCertificateAuthorities(h, settings_.ca_file);
           trust != CURLE_OK) {
-        return {false, false, false,
-                fmt::format("sending to {}:{} failed: libcurl cannot use the certificate "
-                            "authorities ({}); set email.ca_file to a PEM bundle",
-                            settings_.server, settings_.port, curl_easy_strerror(trust))};
+        std::string reason = curl_easy_strerror(trust);
+        std::string advice = settings_.ca_file.empty()
+                                 ? "libcurl cannot use the system's certificate authorities (" +
+                                       reason + "); set email.ca_file to a PEM bundle"
+                                 : "libcurl cannot use email.ca_file (" + reason +
+                                       "); check that it is a readable PEM bundle";
+        return {
+            false, false, false,
+            fmt::format("sending to {}:{} failed: {}", settings_.server, settings_.port, advice)};
       }
     }
     if (!settings_.user.empty()) {

@@ -29,7 +29,9 @@ inline CURLcode trustCertificateAuthorities(CURL* handle, const std::string& ca_
     if (code != CURLE_OK) {
       return code;
     }
-    return curl_easy_setopt(handle, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+    code = curl_easy_setopt(handle, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+    // A TLS library without CA folders (Schannel) reads none anyway.
+    return code == CURLE_NOT_BUILT_IN ? CURLE_OK : code;
   }
 #ifdef _WIN32
   return curl_easy_setopt(handle, CURLOPT_SSL_OPTIONS, static_cast<long>(CURLSSLOPT_NATIVE_CA));
