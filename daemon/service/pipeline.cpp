@@ -387,11 +387,7 @@ Result<bool> Pipeline::awaitingReceipts() {
 }
 
 Result<bool> Pipeline::hasPendingLeases() {
-  auto pending = store_.leasesInState("pending");
-  if (!pending) {
-    return pending.status();
-  }
-  return !pending->empty();
+  return store_.hasPendingLeases(config_.contributor.siret);
 }
 
 void Pipeline::tidyOutbox() {

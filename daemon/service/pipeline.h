@@ -59,7 +59,8 @@ class Pipeline {
   // True when some uploaded batch still waits for a receipt.
   Result<bool> awaitingReceipts();
 
-  // True when valid leases wait for a batch, as after a stop between an import and its batch.
+  // True when valid leases of the configured SIRET wait for a batch, as after a stop between an
+  // import and its batch. Leases of an earlier SIRET never go into a batch of this one.
   Result<bool> hasPendingLeases();
 
   // Finishes what a stop or a crash interrupted in the outbox. The file of a batch whose upload

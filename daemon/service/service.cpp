@@ -156,25 +156,44 @@ class Worker {
     std::erase_if(handled_, [&](const auto& item) { return present.count(item.first) == 0; });
   }
 
+  // Runs one step of a tick. An exception that escapes it is reported like an error of that
+  // step, so that the other steps and the next ticks go on instead of the thread ending.
+  template <typename Step>
+  void runStep(const std::string& module, Step&& step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      report(module, Status::Error(std::string("unexpected error: ") + e.what()), "step");
+    }
+  }
+
   void tick() {
     heartbeat_.beat();
-    if (Steady::now() - last_rescan_ >= std::chrono::seconds(config_.rescan_seconds)) {
-      rescan();
-    }
-    importStableFiles();
-    noticeRequeuedLeases();
-    buildIfScheduled();
-    report("upload", pipeline_.uploadDueBatches());
-    if (Steady::now() - last_poll_ >= std::chrono::seconds(config_.receipts.poll_seconds)) {
-      auto waiting = pipeline_.awaitingReceipts();
-      if (waiting && *waiting) {
-        last_poll_ = Steady::now();
-        report("receipts", pipeline_.pollReceipts());
+    runStep("watch", [this] {
+      if (Steady::now() - last_rescan_ >= std::chrono::seconds(config_.rescan_seconds)) {
+        rescan();
       }
-    }
-    report("notify", notifier_.plan());
-    // The notifier logs its delivery failures itself, once per change of error.
-    (void)notifier_.deliver();
+    });
+    runStep("ingest", [this] { importStableFiles(); });
+    runStep("batch", [this] {
+      noticeRequeuedLeases();
+      buildIfScheduled();
+    });
+    runStep("upload", [this] { report("upload", pipeline_.uploadDueBatches()); });
+    runStep("receipts", [this] {
+      if (Steady::now() - last_poll_ >= std::chrono::seconds(config_.receipts.poll_seconds)) {
+        auto waiting = pipeline_.awaitingReceipts();
+        if (waiting && *waiting) {
+          last_poll_ = Steady::now();
+          report("receipts", pipeline_.pollReceipts());
+        }
+      }
+    });
+    runStep("notify", [this] {
+      report("notify", notifier_.plan());
+      // The notifier logs its delivery failures itself, once per change of error.
+      (void)notifier_.deliver();
+    });
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) {
@@ -203,18 +222,32 @@ class Worker {
         ++it;
         continue;
       }
-      auto outcome = pipeline_.importFile(file);
-      report("ingest", outcome.status(), file.string());
+      std::optional<Result<ImportOutcome>> attempted;
+      try {
+        attempted = pipeline_.importFile(file);
+      } catch (const std::exception& e) {
+        // A file that breaks the import in an unexpected way (a name that the code page of an
+        // older Windows cannot represent, say) is skipped until it changes; the others go on.
+        logger("ingest")->error(
+            "import stopped by an unexpected error, the file is skipped until it changes "
+            "file={} error=\"{}\"",
+            utf8FileName(file), e.what());
+        handled_[file] = *now;
+        it = candidates_.erase(it);
+        continue;
+      }
+      Result<ImportOutcome>& outcome = *attempted;
+      report("ingest", outcome.status(), utf8FileName(file));
       if (!outcome) {
         // Kept, and tried again after 1, 2, 4... seconds, at most a minute apart: a full disk
         // or a locked database may last, and each attempt reads the whole export again.
-        // The error itself is logged once by report(); each retry is a debug line.
+        // The error itself is logged once by report(); each failed attempt is a debug line.
         Candidate& candidate = it->second;
         candidate.failures = std::min(candidate.failures + 1, 7);
         int delay = std::min(60, 1 << (candidate.failures - 1));
         candidate.retry_at = Steady::now() + std::chrono::seconds(delay);
         logger("ingest")->debug("import failed file={} failures={} next_attempt_in={}s",
-                                file.string(), candidate.failures, delay);
+                                utf8FileName(file), candidate.failures, delay);
         ++it;
         continue;
       }
@@ -230,8 +263,9 @@ class Worker {
   // the queue come without one, so the queue is looked at every few seconds for them.
   void noticeRequeuedLeases() {
     if (config_.schedule.mode != "after-import" ||
-        Steady::now() - last_queue_check_ < kQueueCheckInterval) {
-      return;
+        Steady::now() - last_queue_check_ < kQueueCheckInterval ||
+        schedule_->schedule().nextRun().has_value()) {
+      return;  // not this mode, checked a moment ago, or a batch is planned already
     }
     last_queue_check_ = Steady::now();
     auto pending = pipeline_.hasPendingLeases();
@@ -632,6 +666,19 @@ int runService(const config::Config& initial, ServiceManager& manager, const Run
       stopMainLoop(running, "signal=" + std::to_string(signal_number));
     }
   });
+  // The requests post to `io`, which ends with this function, so they are taken back on every
+  // way out of it, an exception included.
+  struct TakeBackRequests {
+    const RunHooks& hooks;
+    ~TakeBackRequests() {
+      if (hooks.expose_stop) {
+        hooks.expose_stop(nullptr);
+      }
+      if (hooks.expose_reload) {
+        hooks.expose_reload(nullptr);
+      }
+    }
+  } take_back{hooks};
   if (hooks.expose_stop) {
     hooks.expose_stop([&io, &running, &reload_signal] {
       boost::asio::post(io, [&running, &reload_signal] {
@@ -655,13 +702,6 @@ int runService(const config::Config& initial, ServiceManager& manager, const Run
   boost::asio::post(io, [&running] { announceReady(running); });
   io.run();
   stopping = true;
-  // The requests post to `io`, which ends with this function.
-  if (hooks.expose_stop) {
-    hooks.expose_stop(nullptr);
-  }
-  if (hooks.expose_reload) {
-    hooks.expose_reload(nullptr);
-  }
   // A second SIGINT or SIGTERM while the worker finishes its step (an upload may take minutes)
   // ends the process at once with the signal's default action. That is safe, because each step
   // survives a kill (docs/crash-safety.md).

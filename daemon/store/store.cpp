@@ -663,6 +663,14 @@ Result<bool> Store::hasReceipt(std::int64_t batch_id, const std::string& kind) {
   });
 }
 
+Result<bool> Store::hasPendingLeases(const std::string& siret) {
+  return guarded("cannot look up pending leases", [&]() -> Result<bool> {
+    auto s = db_.prepare("SELECT 1 FROM lease WHERE siret = ?1 AND state = 'pending' LIMIT 1");
+    s.bind(1, siret);
+    return s.step();
+  });
+}
+
 Status Store::markAcknowledged(std::int64_t batch_id, const std::string& now_utc) {
   return guarded("cannot mark batch acknowledged", [&]() -> Status {
     WriteTransaction tx(db_);

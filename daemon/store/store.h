@@ -213,6 +213,9 @@ class Store {
                              const std::string& remote_name, const std::string& local_path,
                              const std::string& sha256, const std::string& now_utc);
   Result<bool> hasReceipt(std::int64_t batch_id, const std::string& kind);
+
+  // True when a lease of `siret` waits for a batch.
+  Result<bool> hasPendingLeases(const std::string& siret);
   Status markAcknowledged(std::int64_t batch_id, const std::string& now_utc);
   Status markRejectedAsWhole(std::int64_t batch_id, const std::string& reason,
                              const std::string& now_utc);

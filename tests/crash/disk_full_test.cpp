@@ -103,7 +103,7 @@ TEST_F(DiskFullTest, ImportWaitsForSpace) {
   std::string during = console();
   // Attempts go on after 1, 2 and 4 seconds: three or four failures in the 5 s, where a retry
   // at every one-second tick would make six.
-  const std::string retry = "import failed file=" + (relay_.exports() / "export.csv").string();
+  const std::string retry = "import failed file=export.csv";
   int retries = countLines(during, "debug", "ingest", retry);
   EXPECT_GE(retries, 2) << during;
   EXPECT_LE(retries, 4) << during;

@@ -29,8 +29,9 @@ class ServiceContext {
   virtual void reportStopping() = 0;
 
   // Sets the function that asks the body to stop. The control handler calls it on STOP and
-  // SHUTDOWN from the dispatcher's thread, so it must only post the request and return. When a
-  // stop was requested already, it is called at once.
+  // SHUTDOWN from the dispatcher's thread, under the lock of this context, so it must only post
+  // the request and return, and never call this context. When a stop was requested already, it
+  // is called at once.
   virtual void onStopRequest(std::function<void()> request) = 0;
 
   // Sets the function that requests the body to read its configuration again. The control handler
