@@ -41,9 +41,9 @@ bool isPlainEmailAddress(const std::string& address);
 bool matchesFilePattern(std::string_view pattern, std::string_view name);
 
 // Returns what makes `pattern` unusable, or an empty string for a usable pattern. It rejects
-// what matches nothing in fnmatch (a lone '\' at the end, a set that ends inside a range, an
-// unknown class) and what file patterns do not support: class names in capitals, which glibc
-// reads as plain characters, and collating symbols and equivalence classes ("[.a.]", "[=a=]").
+// what matches nothing in fnmatch: a lone '\' at the end, a set that ends inside a range, an
+// unknown class. It also rejects what file patterns do not support: class names in capitals,
+// which glibc reads as plain characters, and collating symbols and equivalence classes.
 std::string checkFilePattern(std::string_view pattern);
 
 }  // namespace alur

@@ -226,8 +226,8 @@ class Worker {
       try {
         attempted = pipeline_.importFile(file);
       } catch (const std::exception& e) {
-        // A file that breaks the import in an unexpected way (a name that the code page of an
-        // older Windows cannot represent, say) is skipped until it changes; the others go on.
+        // A file that breaks the import in an unexpected way, such as a name that the code page
+        // of an older Windows cannot represent, is skipped until it changes. The others go on.
         logger("ingest")->error(
             "import stopped by an unexpected error, the file is skipped until it changes "
             "file={} error=\"{}\"",
