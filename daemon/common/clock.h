@@ -71,8 +71,8 @@ LocalDate localDate(std::chrono::system_clock::time_point time);
 std::tm utcParts(std::time_t seconds);
 std::tm localParts(std::time_t seconds);
 
-// The time that calendar fields in UTC name, as timegm does; a field outside its range carries
-// into the next one.
+// Returns the time that calendar fields in UTC name, as timegm does. A field outside its range
+// carries into the next one.
 std::time_t fromUtcParts(const std::tm& parts);
 
 // The time point of `seconds`, as system_clock::from_time_t gives it, but limited to the years

@@ -308,13 +308,17 @@ constexpr const char* kEndsInsideSet =
 
 // Reads one character of a set at pattern[p] and moves p past it: a plain character, one made
 // literal by '\', or a collating symbol or equivalence class of one character ("[.-.]",
-// "[=a=]"). Sets `exact` for the last two, which glibc compares without folding case.
-unsigned char readSetCharacter(std::string_view pattern, std::size_t& p, bool& exact) {
-  exact = false;
+// "[=a=]"). Sets `*exact` for the last two, which glibc compares without folding case.
+unsigned char readSetCharacter(std::string_view pattern, std::size_t& p, bool* exact = nullptr) {
+  if (exact != nullptr) {
+    *exact = false;
+  }
   if (pattern[p] == '[' && p + 4 < pattern.size() &&
       (pattern[p + 1] == '.' || pattern[p + 1] == '=') && pattern[p + 3] == pattern[p + 1] &&
       pattern[p + 4] == ']') {
-    exact = true;
+    if (exact != nullptr) {
+      *exact = true;
+    }
     p += 5;
     return static_cast<unsigned char>(pattern[p - 3]);
   }
@@ -359,13 +363,13 @@ SetMatch matchSet(std::string_view pattern, std::size_t open, unsigned char c) {
       // A collating symbol never closed, as glibc takes it.
       return {SetResult::kInvalid, 0, "opens a collating symbol '[.' that is never closed"};
     }
-    // glibc matches nothing when the pattern ends inside an element: after a '\\', or after
+    // glibc matches nothing when the pattern ends inside an element: after a '\', or after
     // the '-' of a range.
     if (pattern[p] == '\\' && p + 1 == pattern.size()) {
       return {SetResult::kInvalid, 0, kEndsInsideSet};
     }
     bool exact = false;
-    unsigned char low = readSetCharacter(pattern, p, exact);
+    unsigned char low = readSetCharacter(pattern, p, &exact);
     if (p + 1 == pattern.size() && pattern[p] == '-') {
       return {SetResult::kInvalid, 0, kEndsInsideSet};
     }
@@ -374,8 +378,7 @@ SetMatch matchSet(std::string_view pattern, std::size_t open, unsigned char c) {
       if (pattern[p] == '\\' && p + 1 == pattern.size()) {
         return {SetResult::kInvalid, 0, kEndsInsideSet};
       }
-      bool high_exact = false;
-      unsigned char high = readSetCharacter(pattern, p, high_exact);
+      unsigned char high = readSetCharacter(pattern, p);
       if (foldAscii(low) <= folded && folded <= foldAscii(high)) {
         found = true;
       }

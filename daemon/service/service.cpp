@@ -239,9 +239,9 @@ class Worker {
       Result<ImportOutcome>& outcome = *attempted;
       report("ingest", outcome.status(), utf8FileName(file));
       if (!outcome) {
-        // Kept, and tried again after 1, 2, 4... seconds, at most a minute apart: a full disk
-        // or a locked database may last, and each attempt reads the whole export again.
-        // The error itself is logged once by report(); each failed attempt is a debug line.
+        // Kept, and tried again after 1, 2, 4... seconds, at most a minute apart, because a full
+        // disk may last and each attempt reads the whole export again. report() logs the error
+        // once, and each failed attempt is a debug line.
         Candidate& candidate = it->second;
         candidate.failures = std::min(candidate.failures + 1, 7);
         int delay = std::min(60, 1 << (candidate.failures - 1));

@@ -71,7 +71,7 @@ TEST(FilePatternTest, ChecksPatternsThatMatchNothing) {
             "digit, graph, lower, print, punct, space, upper or xdigit");
 }
 
-TEST(FilePatternTest, CompareBytesOutsideAsciiAsIs) {
+TEST(FilePatternTest, ComparesBytesOutsideAscii) {
   EXPECT_TRUE(matchesFilePattern("données_*.csv", "données_2026.csv"));
   EXPECT_FALSE(matchesFilePattern("données_*.csv", "DONNÉES_2026.csv"));
   EXPECT_TRUE(matchesFilePattern("DONN?*.csv", "DONNÉES_2026.csv"));

@@ -17,7 +17,7 @@
 namespace alur {
 namespace {
 
-TEST(SystemWindowsTest, NamesTheMachineTheProcessAndTheAccount) {
+TEST(SystemWindowsTest, NamesMachineProcessAndAccount) {
   EXPECT_FALSE(hostName().empty());
   EXPECT_NE(hostName(), "localhost");
   EXPECT_EQ(processId(), static_cast<long>(::GetCurrentProcessId()));
